@@ -1,0 +1,8 @@
+//! The business logic. Each function takes the state and domain values, returns domain
+//! values or an `AppError`, and is called by both a server function and a REST route.
+
+pub mod accounts;
+pub mod maintenance;
+pub mod passwords;
+pub mod sessions;
+pub mod throttle;

@@ -1,0 +1,176 @@
+//! Browser sessions: tower-sessions over our own `sessions` table.
+//!
+//! The store keeps a keyed hash of each session id, never the id itself, so a copy of the
+//! database cannot be turned back into cookies. It also copies the signed-in account's id
+//! into its own column, so "sign out everywhere" and the device list are plain queries.
+
+use crate::backend::request::ClientInfo;
+use crate::backend::secrets::{Purpose, SecretKey};
+use crate::backend::store::{SessionRecord, Store, StoreError, Unique};
+use crate::backend::AppState;
+use crate::domain::User;
+use crate::error::AppError;
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use time::OffsetDateTime;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, SessionStore};
+use tower_sessions::Session;
+
+/// The session key under which a sign-in is kept.
+const SIGN_IN: &str = "sign_in";
+
+/// How stale `last_seen_at` may get before a request refreshes it (and, with it, the
+/// session's expiry). Keeps reads from turning into writes on every request.
+const TOUCH_INTERVAL: time::Duration = time::Duration::minutes(5);
+
+/// What a session remembers about who signed in, from where.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignIn {
+    pub user_id: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub signed_in_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_seen_at: OffsetDateTime,
+    pub user_agent: Option<String>,
+    pub address: String,
+}
+
+/// Starts a signed-in session: a fresh session id (so an id planted before sign-in is
+/// worthless), holding who signed in and from where.
+pub async fn sign_in(session: &Session, user: &User, client: &ClientInfo) -> Result<(), AppError> {
+    session.cycle_id().await?;
+    let now = OffsetDateTime::now_utc();
+    let record = SignIn {
+        user_id: user.id.clone(),
+        signed_in_at: now,
+        last_seen_at: now,
+        user_agent: client.user_agent.clone(),
+        address: client.address.to_string(),
+    };
+    session.insert(SIGN_IN, record).await?;
+    Ok(())
+}
+
+/// Ends the session: the server forgets it (a replayed cookie gets 401) and the browser
+/// is told to drop the cookie.
+pub async fn sign_out(session: &Session) -> Result<(), AppError> {
+    session.flush().await?;
+    Ok(())
+}
+
+/// The signed-in account, if any. A session whose account is gone or disabled is ended.
+pub async fn current_user(state: &AppState, session: &Session) -> Result<Option<User>, AppError> {
+    let Some(mut sign_in) = session.get::<SignIn>(SIGN_IN).await? else {
+        return Ok(None);
+    };
+    match super::accounts::user_by_id(state, &sign_in.user_id).await? {
+        Some(user) => {
+            let now = OffsetDateTime::now_utc();
+            if now - sign_in.last_seen_at > TOUCH_INTERVAL {
+                sign_in.last_seen_at = now;
+                session.insert(SIGN_IN, sign_in).await?;
+            }
+            Ok(Some(user))
+        }
+        None => {
+            session.flush().await?;
+            Ok(None)
+        }
+    }
+}
+
+/// tower-sessions' `SessionStore` over the `Store` contract, keyed by HMAC of the id.
+#[derive(Clone)]
+pub struct DbSessionStore {
+    store: Arc<dyn Store>,
+    secret: SecretKey,
+}
+
+impl std::fmt::Debug for DbSessionStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbSessionStore")
+            .field("backend", &self.store.backend())
+            .finish()
+    }
+}
+
+impl DbSessionStore {
+    pub fn new(store: Arc<dyn Store>, secret: SecretKey) -> DbSessionStore {
+        DbSessionStore { store, secret }
+    }
+
+    fn id_hash(&self, id: &Id) -> String {
+        self.secret
+            .keyed_hash(Purpose::SessionId, &id.0.to_le_bytes())
+    }
+
+    fn to_row(&self, record: &Record) -> session_store::Result<SessionRecord> {
+        let user_id = record
+            .data
+            .get(SIGN_IN)
+            .and_then(|value| value.get("user_id"))
+            .and_then(|value| value.as_str())
+            .map(str::to_owned);
+        let data = serde_json::to_string(&record.data)
+            .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        Ok(SessionRecord {
+            id_hash: self.id_hash(&record.id),
+            user_id,
+            data,
+            expires_at: record.expiry_date,
+        })
+    }
+}
+
+fn backend_error(error: StoreError) -> session_store::Error {
+    session_store::Error::Backend(error.to_string())
+}
+
+#[async_trait]
+impl SessionStore for DbSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        // Ids are 128 random bits; a collision is astronomically unlikely, but a new id
+        // is cheaper than a wrong session.
+        loop {
+            match self.store.insert_session(&self.to_row(record)?).await {
+                Err(StoreError::Conflict(Unique::Key)) => record.id = Id::default(),
+                other => return other.map_err(backend_error),
+            }
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        self.store
+            .save_session(&self.to_row(record)?)
+            .await
+            .map_err(backend_error)
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let now = OffsetDateTime::now_utc();
+        let Some(row) = self
+            .store
+            .session(&self.id_hash(id), now)
+            .await
+            .map_err(backend_error)?
+        else {
+            return Ok(None);
+        };
+        let data = serde_json::from_str(&row.data)
+            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        Ok(Some(Record {
+            id: *id,
+            data,
+            expiry_date: row.expires_at,
+        }))
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        self.store
+            .delete_session(&self.id_hash(id))
+            .await
+            .map_err(backend_error)
+    }
+}

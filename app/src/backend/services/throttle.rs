@@ -1,0 +1,103 @@
+//! Throttling of failed attempts, counted in the database so that every instance shares
+//! the count. A fixed window per key: after `limit` failures within `window`, further
+//! attempts are refused with 429 until the window ends.
+
+use crate::backend::store::Store;
+use crate::error::AppError;
+use std::net::IpAddr;
+use time::{Duration, OffsetDateTime};
+
+/// One counter and its limit.
+#[derive(Clone, Debug)]
+pub struct Limit {
+    pub key: String,
+    pub max_failures: u32,
+}
+
+pub struct Throttle<'a> {
+    store: &'a dyn Store,
+    window: Duration,
+}
+
+impl<'a> Throttle<'a> {
+    pub fn new(store: &'a dyn Store, window_seconds: u64) -> Throttle<'a> {
+        Throttle {
+            store,
+            window: Duration::seconds(i64::try_from(window_seconds).unwrap_or(i64::MAX)),
+        }
+    }
+
+    /// Refuses with 429 (and how long to wait) when any of `limits` is used up.
+    pub async fn check(&self, limits: &[Limit], now: OffsetDateTime) -> Result<(), AppError> {
+        let mut retry_after: Option<u64> = None;
+        for limit in limits {
+            if let Some(window) = self
+                .store
+                .throttle_peek(&limit.key, now, self.window)
+                .await?
+            {
+                if window.count >= limit.max_failures {
+                    let ends = window.started_at + self.window;
+                    let wait = u64::try_from((ends - now).whole_seconds())
+                        .unwrap_or(0)
+                        .max(1);
+                    retry_after = Some(retry_after.map_or(wait, |w| w.max(wait)));
+                }
+            }
+        }
+        match retry_after {
+            Some(retry_after) => Err(AppError::TooManyRequests { retry_after }),
+            None => Ok(()),
+        }
+    }
+
+    pub async fn record_failure(
+        &self,
+        limits: &[Limit],
+        now: OffsetDateTime,
+    ) -> Result<(), AppError> {
+        for limit in limits {
+            self.store
+                .throttle_hit(&limit.key, now, self.window)
+                .await?;
+        }
+        Ok(())
+    }
+
+    pub async fn clear(&self, key: &str) -> Result<(), AppError> {
+        self.store.throttle_clear(key).await?;
+        Ok(())
+    }
+}
+
+/// The address a client is counted by. IPv6 clients usually hold a whole /64, so they
+/// are counted per /64, not per address.
+pub fn address_bucket(address: IpAddr) -> String {
+    match address {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_is_counted_per_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::2".parse().unwrap();
+        assert_eq!(address_bucket(a), address_bucket(b));
+        assert_eq!(
+            address_bucket("::ffff:10.0.0.1".parse().unwrap()),
+            "10.0.0.1"
+        );
+        assert_eq!(address_bucket("192.0.2.7".parse().unwrap()), "192.0.2.7");
+    }
+}

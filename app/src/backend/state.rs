@@ -1,0 +1,65 @@
+use crate::backend::config::Config;
+use crate::backend::secrets::SecretKey;
+use crate::backend::services::passwords::PasswordHasher;
+use crate::backend::store::{self, Store};
+use crate::domain::AuthRules;
+use leptos::config::LeptosOptions;
+use std::sync::Arc;
+
+/// Everything a request handler needs, cheap to clone (all shared).
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Arc<dyn Store>,
+    pub hasher: PasswordHasher,
+    pub secret: SecretKey,
+    pub leptos_options: LeptosOptions,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot prepare the data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot open the database: {0}")]
+    Store(#[from] store::StoreError),
+}
+
+impl AppState {
+    /// Opens the database, brings its schema up to date and loads the secret key.
+    pub async fn init(
+        config: Config,
+        leptos_options: LeptosOptions,
+    ) -> Result<AppState, StartupError> {
+        let data_dir_error = |source| StartupError::DataDir {
+            path: config.data_dir.display().to_string(),
+            source,
+        };
+        std::fs::create_dir_all(&config.data_dir).map_err(data_dir_error)?;
+        let secret = match &config.secret_key {
+            Some(text) => SecretKey::from_text(text.expose()),
+            None => SecretKey::load_or_create(&config.data_dir).map_err(data_dir_error)?,
+        };
+        let store = store::connect(&config.database_url).await?;
+        store.migrate().await?;
+        Ok(AppState {
+            hasher: PasswordHasher::new(config.hash_workers),
+            config: Arc::new(config),
+            store,
+            secret,
+            leptos_options,
+        })
+    }
+
+    pub fn rules(&self) -> &AuthRules {
+        &self.config.rules
+    }
+}
+
+impl axum::extract::FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

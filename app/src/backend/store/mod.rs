@@ -1,0 +1,190 @@
+//! Persistence: one `Store` contract, two backends (SQLite embedded, Postgres for scale-out).
+//!
+//! The backend is chosen by the database URL's scheme. Both implementations run the same
+//! contract tests (`app/tests/store_contract.rs`). Queries are runtime `sqlx::query_as`
+//! with portable SQL; each backend converts its own column types to the records below.
+
+mod postgres;
+mod sqlite;
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+use crate::domain::{Role, User};
+use async_trait::async_trait;
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+/// An account as stored: the public view plus what only the server may see.
+#[derive(Clone, Debug)]
+pub struct UserRecord {
+    pub user: User,
+    pub password_hash: String,
+    pub disabled: bool,
+}
+
+/// What `insert_user` writes.
+#[derive(Clone, Debug)]
+pub struct NewUserRecord {
+    pub id: String,
+    pub username: String,
+    pub email: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub language: String,
+    pub timezone: String,
+    pub created_at: OffsetDateTime,
+}
+
+/// A browser session. `id_hash` is the keyed hash of the cookie's id, never the id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub id_hash: String,
+    pub user_id: Option<String>,
+    /// The session's key/value record as JSON text.
+    pub data: String,
+    pub expires_at: OffsetDateTime,
+}
+
+/// A throttle counter: how many events since the window started.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ThrottleWindow {
+    pub count: u32,
+    pub started_at: OffsetDateTime,
+}
+
+/// Which unique value a write collided with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unique {
+    Username,
+    Email,
+    /// A primary key (e.g. a session id hash) already exists.
+    Key,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unique value already taken: {0:?}")]
+    Conflict(Unique),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unreadable value in column {column}: {reason}")]
+    Corrupt {
+        column: &'static str,
+        reason: String,
+    },
+    #[error("{0}")]
+    Config(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `sqlite` or `postgres`, for logs.
+    fn backend(&self) -> &'static str;
+    /// Brings the schema up to date.
+    async fn migrate(&self) -> StoreResult<()>;
+    /// Answers when the database does (for `/healthz`).
+    async fn ping(&self) -> StoreResult<()>;
+
+    // --- accounts
+    /// Fails with `Conflict(Username | Email)` when either is taken (case-insensitively).
+    async fn insert_user(&self, user: &NewUserRecord) -> StoreResult<()>;
+    async fn user_by_id(&self, id: &str) -> StoreResult<Option<UserRecord>>;
+    /// `key` is the lower-case username.
+    async fn user_by_username(&self, key: &str) -> StoreResult<Option<UserRecord>>;
+    /// `email` is normalised (lower-case).
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>>;
+    async fn set_password_hash(
+        &self,
+        user_id: &str,
+        hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+
+    // --- sessions
+    /// Fails with `Conflict(Key)` when a session with that id hash exists.
+    async fn insert_session(&self, session: &SessionRecord) -> StoreResult<()>;
+    /// Inserts or replaces.
+    async fn save_session(&self, session: &SessionRecord) -> StoreResult<()>;
+    /// The session, unless it is unknown or expired at `now`.
+    async fn session(
+        &self,
+        id_hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<SessionRecord>>;
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
+    /// Removes expired sessions; returns how many.
+    async fn delete_expired_sessions(&self, now: OffsetDateTime) -> StoreResult<u64>;
+
+    // --- throttle
+    /// Counts one event for `key`: starts a new window at `now` when the current one began
+    /// at or before `now - window`, else adds one. Returns the window after the update.
+    async fn throttle_hit(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+        window: time::Duration,
+    ) -> StoreResult<ThrottleWindow>;
+    /// The current window for `key`, if one is still open at `now`.
+    async fn throttle_peek(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+        window: time::Duration,
+    ) -> StoreResult<Option<ThrottleWindow>>;
+    async fn throttle_clear(&self, key: &str) -> StoreResult<()>;
+    /// Forgets windows that began before `before`.
+    async fn prune_throttle(&self, before: OffsetDateTime) -> StoreResult<u64>;
+}
+
+/// Opens the database the URL names: `sqlite://...` or `postgres://...`.
+pub async fn connect(url: &str) -> StoreResult<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStore::connect(url).await?))
+    } else {
+        Err(StoreError::Config(
+            "the database URL must start with sqlite:// or postgres://".into(),
+        ))
+    }
+}
+
+/// Which unique index a database error names, if it is a unique violation. Both backends
+/// name the index or column in the constraint or the message.
+fn unique_violation(error: &sqlx::Error) -> Option<Unique> {
+    let sqlx::Error::Database(db) = error else {
+        return None;
+    };
+    if !db.is_unique_violation() {
+        return None;
+    }
+    let text = format!("{} {}", db.constraint().unwrap_or_default(), db.message());
+    Some(if text.contains("username") {
+        Unique::Username
+    } else if text.contains("email") {
+        Unique::Email
+    } else {
+        Unique::Key
+    })
+}
+
+fn map_write_error(error: sqlx::Error) -> StoreError {
+    match unique_violation(&error) {
+        Some(which) => StoreError::Conflict(which),
+        None => StoreError::Database(error),
+    }
+}
+
+fn parse_role(text: &str) -> StoreResult<Role> {
+    text.parse().map_err(|reason| StoreError::Corrupt {
+        column: "role",
+        reason,
+    })
+}
+
+pub mod testing;

@@ -1,0 +1,285 @@
+//! The scale-out backend: Postgres, shared by every Latchkey instance behind a load
+//! balancer. Timestamps are TIMESTAMPTZ.
+
+use super::{
+    map_write_error, parse_role, NewUserRecord, SessionRecord, Store, StoreResult, ThrottleWindow,
+    UserRecord,
+};
+use crate::domain::User;
+use async_trait::async_trait;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+use std::time::Duration;
+use time::{Date, OffsetDateTime};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+const USER_COLUMNS: &str = "id, username, email, email_verified, password_hash, first_name, \
+     last_name, bio, location, birth_date, timezone, language, role, disabled, created_at";
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: String,
+    username: String,
+    email: String,
+    email_verified: bool,
+    password_hash: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    bio: Option<String>,
+    location: Option<String>,
+    birth_date: Option<Date>,
+    timezone: String,
+    language: String,
+    role: String,
+    disabled: bool,
+    created_at: OffsetDateTime,
+}
+
+impl TryFrom<UserRow> for UserRecord {
+    type Error = super::StoreError;
+
+    fn try_from(row: UserRow) -> StoreResult<UserRecord> {
+        Ok(UserRecord {
+            user: User {
+                id: row.id,
+                username: row.username,
+                email: row.email,
+                email_verified: row.email_verified,
+                first_name: row.first_name,
+                last_name: row.last_name,
+                bio: row.bio,
+                location: row.location,
+                birth_date: row.birth_date,
+                timezone: row.timezone,
+                language: row.language,
+                picture_url: None,
+                role: parse_role(&row.role)?,
+                created_at: row.created_at,
+            },
+            password_hash: row.password_hash,
+            disabled: row.disabled,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    id_hash: String,
+    user_id: Option<String>,
+    data: String,
+    expires_at: OffsetDateTime,
+}
+
+impl PostgresStore {
+    pub async fn connect(url: &str) -> StoreResult<PostgresStore> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await?;
+        Ok(PostgresStore { pool })
+    }
+
+    async fn user_where(&self, condition: &str, value: &str) -> StoreResult<Option<UserRecord>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE {condition}");
+        sqlx::query_as::<_, UserRow>(&sql)
+            .bind(value)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(UserRecord::try_from)
+            .transpose()
+    }
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        MIGRATOR.run(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn insert_user(&self, user: &NewUserRecord) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO users (id, username, email, password_hash, role, language, timezone, \
+             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+        )
+        .bind(&user.id)
+        .bind(&user.username)
+        .bind(&user.email)
+        .bind(&user.password_hash)
+        .bind(user.role.as_str())
+        .bind(&user.language)
+        .bind(&user.timezone)
+        .bind(user.created_at)
+        .execute(&self.pool)
+        .await
+        .map_err(map_write_error)?;
+        Ok(())
+    }
+
+    async fn user_by_id(&self, id: &str) -> StoreResult<Option<UserRecord>> {
+        self.user_where("id = $1", id).await
+    }
+
+    async fn user_by_username(&self, key: &str) -> StoreResult<Option<UserRecord>> {
+        self.user_where("lower(username) = $1", key).await
+    }
+
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
+        self.user_where("email = $1", email).await
+    }
+
+    async fn set_password_hash(
+        &self,
+        user_id: &str,
+        hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+            .bind(hash)
+            .bind(now)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn insert_session(&self, session: &SessionRecord) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, user_id, data, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&session.id_hash)
+        .bind(&session.user_id)
+        .bind(&session.data)
+        .bind(session.expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(map_write_error)?;
+        Ok(())
+    }
+
+    async fn save_session(&self, session: &SessionRecord) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, user_id, data, expires_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (id_hash) DO UPDATE SET user_id = excluded.user_id, data = excluded.data, \
+             expires_at = excluded.expires_at",
+        )
+        .bind(&session.id_hash)
+        .bind(&session.user_id)
+        .bind(&session.data)
+        .bind(session.expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(map_write_error)?;
+        Ok(())
+    }
+
+    async fn session(
+        &self,
+        id_hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<SessionRecord>> {
+        let row = sqlx::query_as::<_, SessionRow>(
+            "SELECT id_hash, user_id, data, expires_at FROM sessions WHERE id_hash = $1 AND expires_at > $2",
+        )
+        .bind(id_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|row| SessionRecord {
+            id_hash: row.id_hash,
+            user_id: row.user_id,
+            data: row.data,
+            expires_at: row.expires_at,
+        }))
+    }
+
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_expired_sessions(&self, now: OffsetDateTime) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn throttle_hit(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+        window: time::Duration,
+    ) -> StoreResult<ThrottleWindow> {
+        let (count, started_at): (i32, OffsetDateTime) = sqlx::query_as(
+            "INSERT INTO throttle (key, window_start, count) VALUES ($1, $2, 1) \
+             ON CONFLICT (key) DO UPDATE SET \
+               count = CASE WHEN throttle.window_start <= $3 THEN 1 ELSE throttle.count + 1 END, \
+               window_start = CASE WHEN throttle.window_start <= $3 THEN $2 ELSE throttle.window_start END \
+             RETURNING count, window_start",
+        )
+        .bind(key)
+        .bind(now)
+        .bind(now - window)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(ThrottleWindow {
+            count: u32::try_from(count).unwrap_or(0),
+            started_at,
+        })
+    }
+
+    async fn throttle_peek(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+        window: time::Duration,
+    ) -> StoreResult<Option<ThrottleWindow>> {
+        let row: Option<(i32, OffsetDateTime)> = sqlx::query_as(
+            "SELECT count, window_start FROM throttle WHERE key = $1 AND window_start > $2",
+        )
+        .bind(key)
+        .bind(now - window)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(count, started_at)| ThrottleWindow {
+            count: u32::try_from(count).unwrap_or(0),
+            started_at,
+        }))
+    }
+
+    async fn throttle_clear(&self, key: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM throttle WHERE key = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn prune_throttle(&self, before: OffsetDateTime) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM throttle WHERE window_start < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+}

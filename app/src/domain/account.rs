@@ -1,0 +1,210 @@
+//! What a person submits to create an account or to sign in, and the validated forms of it.
+
+use super::{AuthRules, Email, FieldErrors, Password, Secret, Username, REQUIRED};
+use serde::{Deserialize, Serialize};
+
+/// A registration as submitted, before any check. Missing fields read as empty, so that
+/// they are reported as "Required" next to the field rather than as a parse failure.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RegisterInput {
+    pub username: String,
+    pub email: String,
+    pub password: Secret,
+    pub password_confirmation: Secret,
+}
+
+/// A registration that passed every rule the browser can check (the server also checks
+/// the common-password list and uniqueness).
+#[derive(Clone, Debug)]
+pub struct NewAccount {
+    pub username: Username,
+    pub email: Email,
+    pub password: Password,
+}
+
+impl NewAccount {
+    /// Checks every field and reports all problems at once, keyed by field name.
+    pub fn parse(input: &RegisterInput, rules: &AuthRules) -> Result<NewAccount, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let username = Username::parse(&input.username, &rules.username)
+            .map_err(|e| errors.insert("username".into(), e))
+            .ok();
+        let email = Email::parse(&input.email)
+            .map_err(|e| errors.insert("email".into(), e))
+            .ok();
+        let password = Password::parse(
+            input.password.expose(),
+            &rules.password,
+            &[&input.username, &input.email],
+        )
+        .map_err(|e| errors.insert("password".into(), e))
+        .ok();
+        if input.password_confirmation.expose().is_empty() {
+            errors.insert("password_confirmation".into(), REQUIRED.into());
+        } else if input.password_confirmation != input.password {
+            errors.insert(
+                "password_confirmation".into(),
+                "Passwords do not match".into(),
+            );
+        }
+        match (username, email, password) {
+            (Some(username), Some(email), Some(password)) if errors.is_empty() => Ok(NewAccount {
+                username,
+                email,
+                password,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// How a person names their account at sign-in: an email address or a username.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LoginId {
+    Email(Email),
+    /// The case-folded username (see [`Username::key`]).
+    Username(String),
+}
+
+impl LoginId {
+    /// Anything with an `@` is an email address (usernames cannot contain one). Unknown
+    /// or malformed names are not an error here: they simply match no account.
+    pub fn parse(raw: &str) -> Option<LoginId> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            None
+        } else if raw.contains('@') {
+            Some(
+                Email::parse(raw)
+                    .map(LoginId::Email)
+                    .unwrap_or_else(|_| LoginId::Username(raw.to_lowercase())),
+            )
+        } else {
+            Some(LoginId::Username(raw.to_ascii_lowercase()))
+        }
+    }
+
+    /// A stable text form, used to throttle failed sign-ins for names with no account.
+    pub fn key(&self) -> String {
+        match self {
+            LoginId::Email(email) => format!("email:{email}"),
+            LoginId::Username(name) => format!("username:{name}"),
+        }
+    }
+}
+
+/// A sign-in attempt with both fields present.
+#[derive(Clone, Debug)]
+pub struct Credentials {
+    pub login: LoginId,
+    pub password: Password,
+}
+
+impl Credentials {
+    pub fn parse(login: &str, password: &str) -> Result<Credentials, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let login = LoginId::parse(login);
+        if login.is_none() {
+            errors.insert("login".into(), REQUIRED.into());
+        }
+        let password = Password::for_sign_in(password)
+            .map_err(|e| errors.insert("password".into(), e))
+            .ok();
+        match (login, password) {
+            (Some(login), Some(password)) => Ok(Credentials { login, password }),
+            _ => Err(errors),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(username: &str, email: &str, password: &str, confirmation: &str) -> RegisterInput {
+        RegisterInput {
+            username: username.into(),
+            email: email.into(),
+            password: Secret::new(password),
+            password_confirmation: Secret::new(confirmation),
+        }
+    }
+
+    #[test]
+    fn accepts_a_good_registration() {
+        let account = NewAccount::parse(
+            &input(
+                "ada",
+                "Ada@Example.org",
+                "violet-anchor-92",
+                "violet-anchor-92",
+            ),
+            &AuthRules::default(),
+        )
+        .unwrap();
+        assert_eq!(account.username.as_str(), "ada");
+        assert_eq!(account.email.as_str(), "ada@example.org");
+    }
+
+    #[test]
+    fn reports_every_field_at_once() {
+        let errors =
+            NewAccount::parse(&input("a", "nope", "short", "other"), &AuthRules::default())
+                .unwrap_err();
+        assert_eq!(errors["username"], "3 to 32 characters required");
+        assert_eq!(errors["email"], "Enter a valid email address");
+        assert_eq!(errors["password"], "8 to 128 characters required");
+        assert_eq!(errors["password_confirmation"], "Passwords do not match");
+    }
+
+    #[test]
+    fn missing_fields_are_required() {
+        let errors =
+            NewAccount::parse(&RegisterInput::default(), &AuthRules::default()).unwrap_err();
+        assert_eq!(errors.len(), 4);
+        assert!(errors.values().all(|m| m == REQUIRED));
+    }
+
+    #[test]
+    fn password_equal_to_username_is_refused() {
+        let errors = NewAccount::parse(
+            &input(
+                "adalovelace",
+                "ada@example.org",
+                "AdaLovelace",
+                "AdaLovelace",
+            ),
+            &AuthRules::default(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            errors["password"],
+            "Must not be your username or email address"
+        );
+    }
+
+    #[test]
+    fn debug_hides_passwords() {
+        let shown = format!("{:?}", input("ada", "a@b.co", "hunter22", "hunter22"));
+        assert!(!shown.contains("hunter22"));
+    }
+
+    #[test]
+    fn login_id_tells_email_from_username() {
+        assert_eq!(
+            LoginId::parse(" Ada@Example.org "),
+            Some(LoginId::Email(Email::parse("ada@example.org").unwrap()))
+        );
+        assert_eq!(LoginId::parse("AdA"), Some(LoginId::Username("ada".into())));
+        assert_eq!(LoginId::parse("   "), None);
+    }
+
+    #[test]
+    fn credentials_need_both_fields() {
+        let errors = Credentials::parse("", "").unwrap_err();
+        assert_eq!(errors["login"], REQUIRED);
+        assert_eq!(errors["password"], REQUIRED);
+        assert!(Credentials::parse("ada", "x").is_ok());
+    }
+}

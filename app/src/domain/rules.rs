@@ -1,0 +1,155 @@
+//! The configurable policy, as data. The server fills it from its configuration and
+//! publishes it at `GET /api/v1/auth/rules`; the browser validates with the same values.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthRules {
+    pub username: UsernameRules,
+    pub password: PasswordRules,
+    pub registration: Registration,
+    pub throttle: ThrottleRules,
+    /// Interface languages a profile may choose (ISO 639-1 codes).
+    pub languages: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsernameRules {
+    pub min_length: usize,
+    pub max_length: usize,
+    /// The allowed characters as a regular expression, for clients that want one.
+    pub pattern: String,
+    pub case_sensitive: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordRules {
+    pub min_length: usize,
+    pub max_length: usize,
+    /// Passwords from the list of common passwords that ships with Latchkey are refused.
+    pub reject_common: bool,
+    /// A password equal to the account's username or email address is refused.
+    pub reject_username_or_email: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Registration {
+    /// Anyone may create an account.
+    Open,
+    /// Accounts are created only from an invitation.
+    Invite,
+    /// Nobody may create an account (administrators still can, from the command line).
+    Closed,
+}
+
+impl Registration {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Registration::Open => "open",
+            Registration::Invite => "invite",
+            Registration::Closed => "closed",
+        }
+    }
+}
+
+impl std::str::FromStr for Registration {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "open" => Ok(Registration::Open),
+            "invite" => Ok(Registration::Invite),
+            "closed" => Ok(Registration::Closed),
+            other => Err(format!("'{other}' is not one of open, invite, closed")),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThrottleRules {
+    /// Failed sign-ins allowed per account within the window, then 429.
+    pub failed_logins_per_account: u32,
+    /// Failed sign-ins allowed per client address within the window, then 429.
+    pub failed_logins_per_address: u32,
+    pub window_seconds: u64,
+}
+
+impl Default for AuthRules {
+    fn default() -> Self {
+        AuthRules {
+            username: UsernameRules::default(),
+            password: PasswordRules::default(),
+            registration: Registration::Open,
+            throttle: ThrottleRules::default(),
+            languages: crate::domain::SUPPORTED_LANGUAGES
+                .iter()
+                .map(|l| l.to_string())
+                .collect(),
+        }
+    }
+}
+
+impl Default for UsernameRules {
+    fn default() -> Self {
+        UsernameRules {
+            min_length: 3,
+            max_length: 32,
+            pattern: "^[A-Za-z0-9._-]+$".into(),
+            case_sensitive: false,
+        }
+    }
+}
+
+impl Default for PasswordRules {
+    fn default() -> Self {
+        PasswordRules {
+            min_length: 8,
+            max_length: 128,
+            reject_common: true,
+            reject_username_or_email: true,
+        }
+    }
+}
+
+impl Default for ThrottleRules {
+    fn default() -> Self {
+        ThrottleRules {
+            failed_logins_per_account: 10,
+            failed_logins_per_address: 100,
+            window_seconds: 15 * 60,
+        }
+    }
+}
+
+/// The ways to sign in that this instance offers (`GET /api/v1/auth/methods`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthMethods {
+    pub password: bool,
+    pub registration: Registration,
+    pub registration_open: bool,
+    pub email_code: bool,
+    pub oidc: Vec<OidcProvider>,
+    pub passkeys: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OidcProvider {
+    pub id: String,
+    pub name: String,
+    pub login_url: String,
+}
+
+impl AuthMethods {
+    /// What the foundation offers: passwords, and registration as configured.
+    pub fn from_rules(rules: &AuthRules) -> AuthMethods {
+        AuthMethods {
+            password: true,
+            registration: rules.registration,
+            registration_open: rules.registration == Registration::Open,
+            email_code: false,
+            oidc: Vec::new(),
+            passkeys: false,
+        }
+    }
+}

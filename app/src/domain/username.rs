@@ -1,0 +1,111 @@
+use super::UsernameRules;
+use serde::{Deserialize, Serialize};
+
+/// A username that satisfies the configured rules: letters, digits, `.`, `_`, `-`.
+///
+/// Only ASCII letters are allowed, so that two names that look alike are equal and the
+/// case-insensitive comparison is the same in SQLite, Postgres and the browser.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Username(String);
+
+impl Username {
+    /// Parses what a user typed; surrounding whitespace is ignored.
+    pub fn parse(raw: &str, rules: &UsernameRules) -> Result<Username, String> {
+        let name = raw.trim();
+        if name.is_empty() {
+            return Err(super::REQUIRED.into());
+        }
+        let length = name.chars().count();
+        if length < rules.min_length || length > rules.max_length {
+            return Err(format!(
+                "{} to {} characters required",
+                rules.min_length, rules.max_length
+            ));
+        }
+        if !name.chars().all(is_allowed) {
+            return Err("Only letters, digits, '.', '_' and '-' are allowed".into());
+        }
+        Ok(Username(name.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The form that uniqueness and look-ups use: usernames are case-insensitive.
+    pub fn key(&self) -> String {
+        self.0.to_ascii_lowercase()
+    }
+}
+
+fn is_allowed(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')
+}
+
+impl std::fmt::Display for Username {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<Username, String> {
+        Username::parse(s, &UsernameRules::default())
+    }
+
+    #[test]
+    fn accepts_letters_digits_and_separators() {
+        assert_eq!(
+            parse("Ada.Love_lace-1").unwrap().as_str(),
+            "Ada.Love_lace-1"
+        );
+    }
+
+    #[test]
+    fn trims_surrounding_whitespace() {
+        assert_eq!(parse("  ada  ").unwrap().as_str(), "ada");
+    }
+
+    #[test]
+    fn enforces_length_in_characters() {
+        assert_eq!(parse("ab").unwrap_err(), "3 to 32 characters required");
+        assert!(parse("abc").is_ok());
+        assert!(parse(&"a".repeat(32)).is_ok());
+        assert_eq!(
+            parse(&"a".repeat(33)).unwrap_err(),
+            "3 to 32 characters required"
+        );
+    }
+
+    #[test]
+    fn refuses_other_characters() {
+        for bad in ["ada lovelace", "ada@home", "ädä", "ada/1", "ada\u{200b}x"] {
+            assert!(parse(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn empty_is_required() {
+        assert_eq!(parse("   ").unwrap_err(), "Required");
+    }
+
+    #[test]
+    fn follows_configured_limits() {
+        let rules = UsernameRules {
+            min_length: 5,
+            max_length: 6,
+            ..UsernameRules::default()
+        };
+        assert!(Username::parse("abcd", &rules).is_err());
+        assert!(Username::parse("abcde", &rules).is_ok());
+        assert!(Username::parse("abcdefg", &rules).is_err());
+    }
+
+    #[test]
+    fn key_is_lowercase() {
+        assert_eq!(parse("AdA").unwrap().key(), "ada");
+    }
+}

@@ -1,0 +1,157 @@
+//! Form plumbing shared by every page: a field with its live message, the form-level
+//! alert, and the error of the last submission (from the action, or from the URL when the
+//! form was posted without JavaScript).
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::error::ServerFnUrlError;
+use leptos::server_fn::ServerFn;
+use leptos_router::hooks::use_query_map;
+
+/// One input's state: what was typed, whether the person has started typing, and the
+/// server's message from the last submission (cleared as soon as they edit the field).
+#[derive(Clone, Copy)]
+pub struct FieldState {
+    pub value: RwSignal<String>,
+    pub touched: RwSignal<bool>,
+    pub server_error: RwSignal<Option<String>>,
+}
+
+impl FieldState {
+    pub fn new() -> FieldState {
+        FieldState {
+            value: RwSignal::new(String::new()),
+            touched: RwSignal::new(false),
+            server_error: RwSignal::new(None),
+        }
+    }
+
+    fn edited(&self, value: String) {
+        self.value.set(value);
+        self.touched.set(true);
+        self.server_error.set(None);
+    }
+}
+
+/// The error of the last submission of `action`. With JavaScript it comes from the
+/// action; without, the server redirected back with the error encoded in the URL.
+pub fn submission_error<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    let query = use_query_map();
+    let from_url = Memo::new(move |_| {
+        let query = query.read();
+        if query.get_str("__path") != Some(S::PATH) {
+            return None;
+        }
+        query
+            .get_str("__err")
+            .map(ServerFnUrlError::<AppError>::decode_err)
+    });
+    Signal::derive(move || match action.value().get() {
+        Some(Err(error)) => Some(error),
+        Some(Ok(_)) => None,
+        None => from_url.get(),
+    })
+}
+
+/// Puts the server's per-field messages next to the fields they name.
+pub fn show_field_errors(error: Signal<Option<AppError>>, fields: Vec<(&'static str, FieldState)>) {
+    let apply = move |error: Option<AppError>| {
+        for (name, field) in &fields {
+            field
+                .server_error
+                .set(error.as_ref().and_then(|e| e.field(name)));
+        }
+    };
+    // Once while rendering (so a page rendered without JavaScript shows them), then again
+    // whenever a submission comes back.
+    apply(error.get_untracked());
+    Effect::watch(
+        move || error.get(),
+        move |error, _, _| apply(error.clone()),
+        false,
+    );
+}
+
+/// Stops a submission the browser already knows is wrong, and shows every message.
+pub fn hold_back_invalid(ev: &leptos::ev::MouseEvent, valid: bool, fields: &[FieldState]) {
+    if !valid {
+        ev.prevent_default();
+        for field in fields {
+            field.touched.set(true);
+        }
+    }
+}
+
+/// A labelled input with its message. The browser's own check (`check`) shows once the
+/// person has typed; the server's message shows until they edit the field.
+#[component]
+pub fn Field(
+    label: &'static str,
+    name: &'static str,
+    state: FieldState,
+    #[prop(into)] check: Signal<Option<String>>,
+    #[prop(default = "text")] input_type: &'static str,
+    #[prop(default = "off")] autocomplete: &'static str,
+    #[prop(optional, into)] hint: Option<String>,
+) -> impl IntoView {
+    let input_id = format!("field-{name}");
+    let message_id = format!("{name}-message");
+    let hint_id = format!("{name}-hint");
+    let message = Memo::new(move |_| {
+        let local = if state.touched.get() {
+            check.get()
+        } else {
+            None
+        };
+        local.or_else(|| state.server_error.get())
+    });
+    let invalid = move || message.get().is_some();
+    // A password is never written into the page (not even as an attribute that CSS could
+    // read); other fields keep what was typed.
+    let secret = input_type == "password";
+    let described_by = if hint.is_some() {
+        format!("{hint_id} {message_id}")
+    } else {
+        message_id.clone()
+    };
+    view! {
+        <div class="field" class:invalid=invalid>
+            <label for=input_id.clone()>{label}</label>
+            {hint.map(|text| view! { <p class="hint" id=hint_id.clone()>{text}</p> })}
+            <input
+                id=input_id
+                name=name
+                type=input_type
+                autocomplete=autocomplete
+                required=true
+                aria-invalid=move || if invalid() { "true" } else { "false" }
+                aria-describedby=described_by
+                value=move || (!secret).then(|| state.value.get())
+                on:input=move |ev| state.edited(event_target_value(&ev))
+            />
+            <p class="field-message" id=message_id aria-live="polite" data-field=name>
+                {move || message.get()}
+            </p>
+        </div>
+    }
+}
+
+/// The message of an error that names no field (wrong password, throttled, closed, ...).
+#[component]
+pub fn FormAlert(error: Signal<Option<AppError>>) -> impl IntoView {
+    let text = move || {
+        error
+            .get()
+            .filter(|e| e.fields().is_none())
+            .map(|e| e.to_string())
+    };
+    view! {
+        <Show when=move || text().is_some()>
+            <div class="alert error" role="alert" data-testid="form-alert">{text}</div>
+        </Show>
+    }
+}

@@ -1,0 +1,89 @@
+use super::components::form::{
+    hold_back_invalid, show_field_errors, submission_error, Field, FieldState, FormAlert,
+};
+use super::use_auth;
+use crate::domain::{local_path, Registration, REQUIRED};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Redirect, A};
+use leptos_router::hooks::use_query_map;
+
+/// Sign in with a username or email address and a password.
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let auth = use_auth();
+    let query = use_query_map();
+    let next = Memo::new(move |_| {
+        query
+            .read()
+            .get_str("next")
+            .and_then(|n| local_path(Some(n)))
+            .map(str::to_owned)
+    });
+
+    let login = FieldState::new();
+    let password = FieldState::new();
+    let error = submission_error(auth.login);
+    show_field_errors(error, vec![("login", login), ("password", password)]);
+    let required = |field: FieldState| {
+        Signal::derive(move || field.value.get().is_empty().then(|| REQUIRED.to_owned()))
+    };
+    let pending = auth.login.pending();
+
+    view! {
+        <Title text="Sign in"/>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                if let Ok(Some(_)) = auth.user.await {
+                    let target = next.get_untracked().unwrap_or_else(|| "/".into());
+                    return view! { <Redirect path=target/> }.into_any();
+                }
+                let registration_open = auth
+                    .rules
+                    .await
+                    .is_ok_and(|rules| rules.registration == Registration::Open);
+                view! {
+                    <section class="card auth-card" aria-labelledby="login-title">
+                        <h1 id="login-title">"Sign in"</h1>
+                        <FormAlert error/>
+                        <ActionForm action=auth.login attr:novalidate=true>
+                            <input type="hidden" name="next" value=move || next.get().unwrap_or_default()/>
+                            <Field
+                                label="Username or email"
+                                name="login"
+                                state=login
+                                check=required(login)
+                                autocomplete="username"
+                            />
+                            <Field
+                                label="Password"
+                                name="password"
+                                state=password
+                                check=required(password)
+                                input_type="password"
+                                autocomplete="current-password"
+                            />
+                            <button
+                                type="submit"
+                                class="button primary wide"
+                                disabled=move || pending.get()
+                                on:click=move |ev| {
+                                    let valid = !login.value.get_untracked().is_empty()
+                                        && !password.value.get_untracked().is_empty();
+                                    hold_back_invalid(&ev, valid, &[login, password]);
+                                }
+                            >
+                                {move || if pending.get() { "Signing in…" } else { "Sign in" }}
+                            </button>
+                        </ActionForm>
+                        {registration_open.then(|| view! {
+                            <p class="aside">"New here? " <A href="/register">"Create an account"</A></p>
+                        })}
+                    </section>
+                }
+                .into_any()
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,278 @@
+//! The `Store` contract: one body of tests, run against SQLite and against Postgres.
+#![cfg(feature = "ssr")]
+
+use app::backend::store::testing::{TestBackend, TestDatabase};
+use app::backend::store::{self, NewUserRecord, SessionRecord, Store, StoreError, Unique};
+use app::domain::Role;
+use std::sync::Arc;
+use time::{Duration, OffsetDateTime};
+
+/// Whole seconds: SQLite stores seconds, Postgres microseconds; records compare equal.
+fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc().replace_nanosecond(0).unwrap()
+}
+
+fn new_user(username: &str, email: &str) -> NewUserRecord {
+    NewUserRecord {
+        id: uuid::Uuid::now_v7().to_string(),
+        username: username.into(),
+        email: email.into(),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        role: Role::User,
+        language: "fr".into(),
+        timezone: "UTC".into(),
+        created_at: now(),
+    }
+}
+
+fn session(id_hash: &str, user_id: Option<&str>, expires_at: OffsetDateTime) -> SessionRecord {
+    SessionRecord {
+        id_hash: id_hash.into(),
+        user_id: user_id.map(str::to_owned),
+        data: r#"{"k":"v"}"#.into(),
+        expires_at,
+    }
+}
+
+async fn users_are_found_by_id_username_and_email(store: Arc<dyn Store>) {
+    let record = new_user("Ada.Lovelace", "ada@example.org");
+    store.insert_user(&record).await.unwrap();
+
+    let by_id = store
+        .user_by_id(&record.id)
+        .await
+        .unwrap()
+        .expect("found by id");
+    assert_eq!(by_id.user.username, "Ada.Lovelace");
+    assert_eq!(by_id.user.email, "ada@example.org");
+    assert_eq!(by_id.user.role, Role::User);
+    assert_eq!(by_id.user.language, "fr");
+    assert_eq!(by_id.user.timezone, "UTC");
+    assert!(!by_id.user.email_verified);
+    assert!(!by_id.disabled);
+    assert_eq!(by_id.user.created_at, record.created_at);
+    assert_eq!(by_id.password_hash, record.password_hash);
+
+    let by_name = store
+        .user_by_username("ada.lovelace")
+        .await
+        .unwrap()
+        .expect("found by username key");
+    assert_eq!(by_name.user.id, record.id);
+    let by_email = store
+        .user_by_email("ada@example.org")
+        .await
+        .unwrap()
+        .expect("found by email");
+    assert_eq!(by_email.user.id, record.id);
+    assert!(store.user_by_username("nobody").await.unwrap().is_none());
+    assert!(store.user_by_id("no-such-id").await.unwrap().is_none());
+}
+
+async fn usernames_and_emails_are_unique_ignoring_case(store: Arc<dyn Store>) {
+    store
+        .insert_user(&new_user("grace", "grace@example.org"))
+        .await
+        .unwrap();
+    let same_name = store
+        .insert_user(&new_user("GRACE", "other@example.org"))
+        .await;
+    assert!(
+        matches!(same_name, Err(StoreError::Conflict(Unique::Username))),
+        "{same_name:?}"
+    );
+    let same_email = store
+        .insert_user(&new_user("hopper", "grace@example.org"))
+        .await;
+    assert!(
+        matches!(same_email, Err(StoreError::Conflict(Unique::Email))),
+        "{same_email:?}"
+    );
+}
+
+async fn password_hash_can_be_replaced(store: Arc<dyn Store>) {
+    let record = new_user("linus", "linus@example.org");
+    store.insert_user(&record).await.unwrap();
+    store
+        .set_password_hash(&record.id, "new-hash", now())
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .user_by_id(&record.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash,
+        "new-hash"
+    );
+}
+
+async fn sessions_live_until_they_expire(store: Arc<dyn Store>) {
+    let user = new_user("margaret", "margaret@example.org");
+    store.insert_user(&user).await.unwrap();
+    let t = now();
+    let live = session(
+        "a".repeat(64).as_str(),
+        Some(&user.id),
+        t + Duration::hours(1),
+    );
+    store.insert_session(&live).await.unwrap();
+    assert_eq!(
+        store.session(&live.id_hash, t).await.unwrap(),
+        Some(live.clone())
+    );
+
+    let duplicate = store.insert_session(&live).await;
+    assert!(
+        matches!(duplicate, Err(StoreError::Conflict(Unique::Key))),
+        "{duplicate:?}"
+    );
+
+    // Saving replaces the data and the owner.
+    let mut changed = live.clone();
+    changed.data = r#"{"k":"w"}"#.into();
+    changed.user_id = None;
+    store.save_session(&changed).await.unwrap();
+    assert_eq!(
+        store.session(&live.id_hash, t).await.unwrap(),
+        Some(changed)
+    );
+    // Saving an unknown session creates it.
+    let fresh = session(&"b".repeat(64), None, t + Duration::hours(1));
+    store.save_session(&fresh).await.unwrap();
+    assert!(store.session(&fresh.id_hash, t).await.unwrap().is_some());
+
+    // Expired sessions are invisible, then swept.
+    let old = session(&"c".repeat(64), None, t - Duration::seconds(1));
+    store.insert_session(&old).await.unwrap();
+    assert_eq!(store.session(&old.id_hash, t).await.unwrap(), None);
+    assert_eq!(store.delete_expired_sessions(t).await.unwrap(), 1);
+
+    store.delete_session(&live.id_hash).await.unwrap();
+    assert_eq!(store.session(&live.id_hash, t).await.unwrap(), None);
+}
+
+async fn throttle_counts_within_a_window(store: Arc<dyn Store>) {
+    let t = now();
+    let window = Duration::minutes(15);
+    for expected in 1..=3 {
+        let w = store.throttle_hit("login:x", t, window).await.unwrap();
+        assert_eq!(w.count, expected);
+        assert_eq!(w.started_at, t);
+    }
+    let peek = store
+        .throttle_peek("login:x", t + Duration::minutes(1), window)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(peek.count, 3);
+    // Once the window has passed, it is gone, and the next hit starts a new one.
+    assert!(store
+        .throttle_peek("login:x", t + window, window)
+        .await
+        .unwrap()
+        .is_none());
+    let later = t + window + Duration::seconds(1);
+    let w = store.throttle_hit("login:x", later, window).await.unwrap();
+    assert_eq!((w.count, w.started_at), (1, later));
+
+    store.throttle_clear("login:x").await.unwrap();
+    assert!(store
+        .throttle_peek("login:x", later, window)
+        .await
+        .unwrap()
+        .is_none());
+
+    store
+        .throttle_hit("login:old", t - Duration::days(2), window)
+        .await
+        .unwrap();
+    store.throttle_hit("login:new", t, window).await.unwrap();
+    assert_eq!(
+        store.prune_throttle(t - Duration::days(1)).await.unwrap(),
+        1
+    );
+    assert!(store
+        .throttle_peek("login:new", t, window)
+        .await
+        .unwrap()
+        .is_some());
+}
+
+async fn concurrent_writers_wait_instead_of_failing(store: Arc<dyn Store>) {
+    let t = now();
+    let tasks: Vec<_> = (0..40)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .throttle_hit("login:busy", t, Duration::minutes(15))
+                    .await
+                    .unwrap();
+                store
+                    .insert_user(&new_user(
+                        &format!("user{i}"),
+                        &format!("user{i}@example.org"),
+                    ))
+                    .await
+                    .unwrap();
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("no writer failed");
+    }
+    let w = store
+        .throttle_peek("login:busy", t, Duration::minutes(15))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(w.count, 40);
+}
+
+async fn migrations_are_idempotent(store: Arc<dyn Store>) {
+    store.migrate().await.unwrap();
+    store.migrate().await.unwrap();
+    store.ping().await.unwrap();
+}
+
+async fn open(backend: TestBackend) -> Option<(Arc<dyn Store>, TestDatabase)> {
+    let db = TestDatabase::new(backend).await?;
+    let store = store::connect(&db.url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    Some((store, db))
+}
+
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let (store, _db) = super::open(super::TestBackend::Sqlite).await.unwrap();
+                    super::$name(store).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some((store, _db)) = super::open(super::TestBackend::Postgres).await else { return };
+                    super::$name(store).await;
+                }
+            )*
+        }
+    };
+}
+
+contract!(
+    users_are_found_by_id_username_and_email,
+    usernames_and_emails_are_unique_ignoring_case,
+    password_hash_can_be_replaced,
+    sessions_live_until_they_expire,
+    throttle_counts_within_a_window,
+    concurrent_writers_wait_instead_of_failing,
+    migrations_are_idempotent,
+);

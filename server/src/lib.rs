@@ -1,0 +1,74 @@
+//! The `latchkey` binary's library: the router, the REST API, middleware and start-up,
+//! kept in a library so that integration tests drive the very same router.
+
+pub mod cli;
+pub mod middleware;
+pub mod rest;
+pub mod router;
+pub mod site;
+pub mod telemetry;
+
+use app::backend::config::Config;
+use app::backend::services::maintenance;
+use app::backend::AppState;
+use axum::serve::ListenerExt;
+use leptos::config::{Env, LeptosOptions};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// The options Leptos needs to render pages and name the bundle's files.
+pub fn leptos_options(config: &Config, site_root: PathBuf) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("latchkey")
+        .site_root(site_root.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .env(Env::PROD)
+        .site_addr(config.bind)
+        .build()
+}
+
+/// Serves until the process is asked to stop (Ctrl-C or SIGTERM), finishing the requests
+/// under way.
+pub async fn run(state: AppState, listener: TcpListener) -> std::io::Result<()> {
+    tokio::spawn(maintenance::run_periodically(
+        state.clone(),
+        Duration::from_secs(3600),
+    ));
+    let app = router::app(state);
+    // Without TCP_NODELAY, a streamed page waits ~40 ms on delayed ACKs (Nagle).
+    let listener = listener.tap_io(|tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "could not set TCP_NODELAY");
+        }
+    });
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

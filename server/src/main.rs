@@ -1,0 +1,140 @@
+use app::backend::config::Config;
+use app::backend::services::accounts;
+use app::backend::AppState;
+use app::domain::{NewAccount, RegisterInput, Role, Secret};
+use clap::Parser;
+use server::cli::{Cli, Command, UserCommand};
+use std::io::{IsTerminal, Read};
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("latchkey: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    server::telemetry::init(config.log_format);
+    for name in &config.unknown_settings {
+        tracing::warn!(setting = %name, "unknown setting ignored");
+    }
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        Command::Migrate => migrate(config).await,
+        Command::User {
+            command:
+                UserCommand::Create {
+                    username,
+                    email,
+                    admin,
+                },
+        } => create_user(config, username, email, admin).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            tracing::error!("{message}");
+            eprintln!("latchkey: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> Result<(), String> {
+    let site_root = server::site::find_site_root(config.site_root.as_deref())?;
+    let options = server::leptos_options(&config, site_root.clone());
+    let state = AppState::init(config, options)
+        .await
+        .map_err(|e| e.to_string())?;
+    let bind = state.config.bind;
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
+    tracing::info!(
+        address = %bind,
+        public_url = %state.config.public_url,
+        database = state.store.backend(),
+        site_root = %site_root.display(),
+        "Latchkey is listening on http://{bind}"
+    );
+    server::run(state, listener)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// State without site files: the commands below never render a page.
+async fn state_for_command(config: Config) -> Result<AppState, String> {
+    let options = server::leptos_options(&config, std::path::PathBuf::from("."));
+    AppState::init(config, options)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn migrate(config: Config) -> Result<(), String> {
+    let state = state_for_command(config).await?;
+    println!("The {} database is up to date.", state.store.backend());
+    Ok(())
+}
+
+async fn create_user(
+    config: Config,
+    username: String,
+    email: String,
+    admin: bool,
+) -> Result<(), String> {
+    let password = read_password()?;
+    let state = state_for_command(config).await?;
+    let input = RegisterInput {
+        username,
+        email,
+        password: Secret::new(password.clone()),
+        password_confirmation: Secret::new(password),
+    };
+    let account = NewAccount::parse(&input, state.rules()).map_err(|fields| {
+        fields
+            .iter()
+            .map(|(field, message)| format!("{field}: {message}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    let role = if admin { Role::Admin } else { Role::User };
+    let user = accounts::create_account(&state, account, role, "en")
+        .await
+        .map_err(|error| match error.fields() {
+            Some(fields) => fields.values().cloned().collect::<Vec<_>>().join("; "),
+            None => error.to_string(),
+        })?;
+    println!(
+        "Created {} {} <{}> (id {}).",
+        user.role.as_str(),
+        user.username,
+        user.email,
+        user.id
+    );
+    Ok(())
+}
+
+/// The new account's password: from standard input when piped, else asked for twice.
+fn read_password() -> Result<String, String> {
+    if !std::io::stdin().is_terminal() {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+        // One trailing newline is the end of the line, not part of the password.
+        let text = text
+            .strip_suffix('\n')
+            .map(|t| t.strip_suffix('\r').unwrap_or(t))
+            .unwrap_or(&text);
+        return Ok(text.to_owned());
+    }
+    let first = rpassword::prompt_password("Password: ").map_err(|e| e.to_string())?;
+    let second = rpassword::prompt_password("Password again: ").map_err(|e| e.to_string())?;
+    if first != second {
+        return Err("the passwords do not match".into());
+    }
+    Ok(first)
+}

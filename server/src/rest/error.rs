@@ -1,0 +1,161 @@
+//! How the REST layer speaks errors: `AppError` as `{"error": {code, message, fields?}}`
+//! with its status, and a JSON body extractor whose every failure is one of those.
+
+use app::AppError;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+/// An `AppError` on its way out of a REST route.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> Self {
+        ApiError(error)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        error_response(&self.0)
+    }
+}
+
+/// The JSON error body of API.md, with the status (and `Retry-After` for 429).
+pub fn error_response(error: &AppError) -> Response {
+    let mut body = json!({ "code": error.code(), "message": error.to_string() });
+    if let Some(fields) = error.fields() {
+        body["fields"] = json!(fields);
+    }
+    if let AppError::InternalError {
+        request_id: Some(id),
+    } = error
+    {
+        body["request_id"] = json!(id);
+    }
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (status, Json(json!({ "error": body }))).into_response();
+    if let AppError::TooManyRequests { retry_after } = error {
+        if let Ok(value) = HeaderValue::from_str(&retry_after.to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+    }
+    response
+}
+
+/// A JSON request body. Not JSON -> 415; too large -> 413; unreadable -> 400; the
+/// wrong shape (a number where a string belongs, ...) -> 422 naming the field.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !is_json(req.headers().get(header::CONTENT_TYPE)) {
+            return Err(ApiError(AppError::UnsupportedMediaType {
+                message: "Send a JSON body with Content-Type: application/json".into(),
+            }));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError(AppError::PayloadTooLarge)
+            } else {
+                ApiError(AppError::bad_request("The request body could not be read"))
+            }
+        })?;
+        parse_json(&bytes).map(ApiJson).map_err(ApiError)
+    }
+}
+
+fn is_json(content_type: Option<&HeaderValue>) -> bool {
+    let Some(value) = content_type.and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Parses a JSON body, telling malformed JSON (400) from well-formed JSON of the wrong
+/// shape (422, with the path of the offending field).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        let message = without_position(&inner.to_string());
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let field = if path == "." { "body".to_owned() } else { path };
+                AppError::validation(&field, message)
+            }
+            _ => malformed(&inner),
+        }
+    })?;
+    deserializer.end().map_err(|error| malformed(&error))?;
+    Ok(value)
+}
+
+fn malformed(error: &serde_json::Error) -> AppError {
+    AppError::bad_request(format!(
+        "Malformed JSON: {}",
+        without_position(&error.to_string())
+    ))
+}
+
+/// serde's messages end in " at line L column C"; the caller wants the reason only.
+fn without_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::domain::RegisterInput;
+
+    #[test]
+    fn malformed_json_is_a_bad_request() {
+        let error = parse_json::<RegisterInput>(b"{\"username\": ").unwrap_err();
+        assert_eq!(error.code(), "bad_request");
+        let error = parse_json::<RegisterInput>(b"{} trailing").unwrap_err();
+        assert_eq!(error.code(), "bad_request");
+    }
+
+    #[test]
+    fn wrong_types_name_the_field() {
+        let error = parse_json::<RegisterInput>(br#"{"username": 5}"#).unwrap_err();
+        assert_eq!(error.code(), "validation_failed");
+        assert!(error.field("username").unwrap().contains("invalid type"));
+        let error = parse_json::<RegisterInput>(b"\"just text\"").unwrap_err();
+        assert!(error.field("body").is_some());
+    }
+
+    #[test]
+    fn recognises_json_content_types() {
+        assert!(is_json(Some(&HeaderValue::from_static(
+            "application/json; charset=utf-8"
+        ))));
+        assert!(is_json(Some(&HeaderValue::from_static(
+            "application/merge-patch+json"
+        ))));
+        assert!(!is_json(Some(&HeaderValue::from_static("text/plain"))));
+        assert!(!is_json(None));
+    }
+}

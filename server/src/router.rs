@@ -1,0 +1,115 @@
+//! The whole HTTP surface in one place: pages, server functions, the JSON API, static
+//! files, and the layers every request passes through.
+
+use crate::middleware::{self, CspNonce};
+use crate::rest;
+use app::backend::services::sessions::DbSessionStore;
+use app::backend::AppState;
+use app::{shell, App};
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use serde_json::json;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "latchkey_session";
+
+pub fn app(state: AppState) -> Router {
+    let config = state.config.clone();
+    let leptos_options = state.leptos_options.clone();
+    let routes = generate_route_list(App);
+
+    let lifetime =
+        time::Duration::try_from(config.session_lifetime).unwrap_or(time::Duration::days(14));
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(
+        state.store.clone(),
+        state.secret.clone(),
+    ))
+    .with_name(SESSION_COOKIE)
+    .with_http_only(true)
+    .with_same_site(SameSite::Lax)
+    .with_secure(config.secure_cookies())
+    .with_path("/")
+    .with_expiry(Expiry::OnInactivity(lifetime));
+
+    // The bundle is built without hashed names, so browsers revalidate it (cheaply: the
+    // files carry Last-Modified, and brotli/gzip copies are served as they are).
+    let site_root = std::path::PathBuf::from(leptos_options.site_root.as_ref());
+    let pkg_dir = site_root.join(leptos_options.site_pkg_dir.as_ref());
+    let bundle = Router::new()
+        .fallback_service(
+            ServeDir::new(pkg_dir)
+                .precompressed_br()
+                .precompressed_gzip(),
+        )
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ));
+
+    Router::new()
+        .route("/healthz", get(health))
+        .nest("/api/v1", rest::router())
+        .leptos_routes_with_context(&state, routes, page_context, move || {
+            shell(leptos_options.clone())
+        })
+        .nest_service("/pkg", bundle)
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(page_context, shell))
+        .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(
+            config.clone(),
+            middleware::same_origin,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            config.clone(),
+            middleware::client_info,
+        ))
+        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
+        .layer(CatchPanicLayer::custom(middleware::panic_response))
+        .layer(axum::middleware::from_fn(middleware::json_errors))
+        .layer(axum::middleware::from_fn(middleware::request_id))
+        .with_state(state)
+}
+
+/// Context for every page render and server function: the CSP nonce of this response, so
+/// that Leptos' inline hydration script is allowed to run.
+fn page_context() {
+    let nonce = leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
+    if let Some(CspNonce(nonce)) = nonce {
+        provide_context(leptos::nonce::Nonce::from_value(nonce));
+    }
+}
+
+/// `GET /healthz`: 200 when the database answers, 503 when it does not.
+async fn health(State(state): State<AppState>) -> impl IntoResponse {
+    match state.store.ping().await {
+        Ok(()) => (
+            StatusCode::OK,
+            Json(json!({ "status": "ok", "database": state.store.backend() })),
+        ),
+        Err(error) => {
+            tracing::error!(%error, "health check: the database does not answer");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(
+                    json!({ "error": { "code": "database_unavailable", "message": "The database does not answer" } }),
+                ),
+            )
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! Finding the site files (the WASM bundle, JS glue and CSS) from any working directory.
+
+use std::path::{Path, PathBuf};
+
+/// The file whose presence marks a site root.
+const MARKER: &str = "pkg/latchkey.wasm";
+
+/// The configured site root, else the first of: `LEPTOS_SITE_ROOT` (set by cargo-leptos),
+/// `site/` next to the binary, `../site` from the binary (cargo-leptos' `target/release`
+/// layout), `target/site` under the working directory.
+pub fn find_site_root(configured: Option<&Path>) -> Result<PathBuf, String> {
+    if let Some(path) = configured {
+        return if path.join(MARKER).is_file() {
+            Ok(path.to_owned())
+        } else {
+            Err(format!(
+                "LATCHKEY_SITE_ROOT={} does not contain {MARKER}",
+                path.display()
+            ))
+        };
+    }
+    let mut candidates = Vec::new();
+    if let Ok(root) = std::env::var("LEPTOS_SITE_ROOT") {
+        candidates.push(PathBuf::from(root));
+    }
+    if let Some(exe_dir) = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_owned))
+    {
+        candidates.push(exe_dir.join("site"));
+        candidates.push(exe_dir.join("../site"));
+    }
+    candidates.push(PathBuf::from("target/site"));
+    candidates
+        .iter()
+        .find(|dir| dir.join(MARKER).is_file())
+        .map(|dir| dir.canonicalize().unwrap_or_else(|_| dir.clone()))
+        .ok_or_else(|| {
+            format!(
+                "cannot find the site files ({MARKER}) in {}; build them with \
+                 `cargo leptos build --release` or set LATCHKEY_SITE_ROOT",
+                candidates
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+}

@@ -1,0 +1,247 @@
+//! The test harness: the real router on a random port, with a fresh database of either
+//! kind, and HTTP clients that keep cookies like a browser.
+#![allow(dead_code)]
+
+use app::backend::config::Config;
+use app::backend::store::testing::{TestBackend, TestDatabase};
+use app::backend::AppState;
+use reqwest::header::{HeaderMap, HeaderValue};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+pub use app::backend::store::testing::TestBackend as Backend;
+
+pub struct TestApp {
+    pub base: String,
+    pub address: SocketAddr,
+    pub state: AppState,
+    /// A client with its own cookie jar: one "browser".
+    pub client: reqwest::Client,
+    pub db: TestDatabase,
+}
+
+pub const PASSWORD: &str = "violet-anchor-92";
+
+/// Starts the app with the default settings.
+pub async fn spawn(backend: Backend) -> Option<TestApp> {
+    spawn_with(backend, &[]).await
+}
+
+/// Starts the app with extra `LATCHKEY_*` settings.
+pub async fn spawn_with(backend: Backend, settings: &[(&str, &str)]) -> Option<TestApp> {
+    let db = TestDatabase::new(backend).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let mut env = vec![
+        ("LATCHKEY_DATABASE_URL".to_string(), db.url.clone()),
+        (
+            "LATCHKEY_DATA_DIR".to_string(),
+            db.dir.join("data").display().to_string(),
+        ),
+        ("LATCHKEY_BIND".to_string(), address.to_string()),
+        ("LATCHKEY_HASH_WORKERS".to_string(), "2".to_string()),
+    ];
+    env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let config = Config::from_values(BTreeMap::new(), env).expect("valid test configuration");
+    let options = server::leptos_options(&config, db.dir.join("site"));
+    let state = AppState::init(config, options)
+        .await
+        .expect("start the app");
+    tokio::spawn(server::run(state.clone(), listener));
+    Some(TestApp {
+        base: format!("http://{address}"),
+        address,
+        state,
+        client: browser(),
+        db,
+    })
+}
+
+/// A client that keeps cookies and does not follow redirects (tests look at them).
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Registers `username` (email `username@example.org`) and stays signed in.
+    pub async fn register(&self, username: &str) -> Value {
+        let response = self
+            .post_json(
+                "/api/v1/auth/register",
+                &json!({
+                    "username": username,
+                    "email": format!("{username}@example.org"),
+                    "password": PASSWORD,
+                    "password_confirmation": PASSWORD,
+                }),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "register {username}");
+        response.json().await.unwrap()
+    }
+
+    pub async fn login(
+        &self,
+        client: &reqwest::Client,
+        login: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({ "login": login, "password": password }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Runs a query against the app's database and returns the first column of each row
+    /// as text (for looking at what is really stored).
+    pub async fn column(&self, sql: &str) -> Vec<String> {
+        use sqlx::Row;
+        if self.db.url.starts_with("sqlite") {
+            let pool = sqlx::SqlitePool::connect(&self.db.url).await.unwrap();
+            let rows = sqlx::query(sql).fetch_all(&pool).await.unwrap();
+            rows.iter()
+                .map(|r| r.try_get::<String, _>(0).unwrap_or_default())
+                .collect()
+        } else {
+            let pool = sqlx::PgPool::connect(&self.db.url).await.unwrap();
+            let rows = sqlx::query(sql).fetch_all(&pool).await.unwrap();
+            rows.iter()
+                .map(|r| r.try_get::<String, _>(0).unwrap_or_default())
+                .collect()
+        }
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        use sqlx::Row;
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        if self.db.url.starts_with("sqlite") {
+            let pool = sqlx::SqlitePool::connect(&self.db.url).await.unwrap();
+            sqlx::query(&sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+                .get::<i64, _>(0)
+        } else {
+            let pool = sqlx::PgPool::connect(&self.db.url).await.unwrap();
+            sqlx::query(&sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+                .get::<i64, _>(0)
+        }
+    }
+}
+
+/// The session cookie's value from a response's `Set-Cookie`, if it sets one.
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    set_cookie(headers).and_then(|c| {
+        c.split(';')
+            .next()
+            .and_then(|pair| pair.split_once('='))
+            .map(|(_, v)| v.to_string())
+    })
+}
+
+/// The full `Set-Cookie` header for the session cookie, if any.
+pub fn set_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("latchkey_session="))
+        .map(str::to_owned)
+}
+
+/// A request carrying only this session cookie (no jar): a replay.
+pub async fn with_cookie(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    cookie: &str,
+) -> reqwest::Response {
+    reqwest::Client::new()
+        .request(method, app.url(path))
+        .header(
+            reqwest::header::COOKIE,
+            HeaderValue::from_str(&format!("latchkey_session={cookie}")).unwrap(),
+        )
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Asserts the API.md error shape and returns the body.
+pub async fn expect_error(response: reqwest::Response, status: u16, code: &str) -> Value {
+    assert_eq!(response.status(), status, "status");
+    assert!(
+        response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json")),
+        "error bodies are JSON"
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    body
+}
+
+/// Runs each listed test once on SQLite and once on Postgres.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::common::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::common::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}
+
+pub fn backend_name(backend: TestBackend) -> &'static str {
+    match backend {
+        TestBackend::Sqlite => "sqlite",
+        TestBackend::Postgres => "postgres",
+    }
+}

@@ -1,0 +1,429 @@
+//! The HTTP surface: the error shape for bad requests, same-origin checks, security
+//! headers, pages and their server functions, and the command line.
+
+mod common;
+
+use common::{expect_error, session_cookie, spawn, spawn_with, Backend, PASSWORD};
+use serde_json::{json, Value};
+
+async fn bad_requests_get_clear_json_errors(backend: Backend) {
+    let Some(app) = spawn_with(backend, &[("LATCHKEY_MAX_BODY_BYTES", "2048")]).await else {
+        return;
+    };
+    let post = |body: &'static str, content_type: Option<&'static str>| {
+        let mut request = app.client.post(app.url("/api/v1/auth/login")).body(body);
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        request.send()
+    };
+    expect_error(
+        post("{\"login\": ", Some("application/json"))
+            .await
+            .unwrap(),
+        400,
+        "bad_request",
+    )
+    .await;
+    expect_error(
+        post("", Some("application/json")).await.unwrap(),
+        400,
+        "bad_request",
+    )
+    .await;
+    let body = expect_error(
+        post(
+            r#"{"login": 42, "password": "x"}"#,
+            Some("application/json"),
+        )
+        .await
+        .unwrap(),
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert!(body["error"]["fields"]["login"]
+        .as_str()
+        .unwrap()
+        .contains("invalid type"));
+    expect_error(
+        post(r#"{"login": "a"}"#, None).await.unwrap(),
+        415,
+        "unsupported_media_type",
+    )
+    .await;
+    expect_error(
+        post("login=a", Some("application/x-www-form-urlencoded"))
+            .await
+            .unwrap(),
+        415,
+        "unsupported_media_type",
+    )
+    .await;
+
+    let big = format!(r#"{{"login": "{}", "password": "x"}}"#, "a".repeat(4096));
+    let response = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    expect_error(response, 413, "payload_too_large").await;
+
+    expect_error(app.get("/api/v1/no/such/route").await, 404, "not_found").await;
+    let response = app
+        .client
+        .delete(app.url("/api/v1/auth/login"))
+        .send()
+        .await
+        .unwrap();
+    expect_error(response, 405, "method_not_allowed").await;
+    expect_error(app.get("/api/v1/account").await, 401, "unauthenticated").await;
+    // The server is still fine.
+    assert_eq!(app.get("/healthz").await.status(), 200);
+}
+
+async fn cross_origin_state_changes_are_refused(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    app.register("origin").await;
+    let evil = |path: &str| {
+        app.client
+            .post(app.url(path))
+            .header("origin", "https://evil.example")
+            .header("content-type", "application/json")
+            .body(json!({"login": "origin", "password": PASSWORD}).to_string())
+            .send()
+    };
+    expect_error(
+        evil("/api/v1/auth/logout").await.unwrap(),
+        403,
+        "cross_origin_request",
+    )
+    .await;
+    expect_error(
+        evil("/api/v1/auth/login").await.unwrap(),
+        403,
+        "cross_origin_request",
+    )
+    .await;
+    // The server function behind the sign-out button is guarded the same way.
+    expect_error(
+        evil("/fn/auth/logout").await.unwrap(),
+        403,
+        "cross_origin_request",
+    )
+    .await;
+    // Fetch metadata without Origin.
+    let response = app
+        .client
+        .post(app.url("/api/v1/auth/logout"))
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    expect_error(response, 403, "cross_origin_request").await;
+    // Still signed in: none of that went through.
+    assert_eq!(app.get("/api/v1/account").await.status(), 200);
+    // The same origin may.
+    let response = app
+        .client
+        .post(app.url("/api/v1/auth/logout"))
+        .header("origin", app.base.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+}
+
+async fn pages_carry_security_headers_and_a_script_nonce(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    let response = app.get("/login").await;
+    assert_eq!(response.status(), 200);
+    let headers = response.headers().clone();
+    let csp = headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(csp.contains("'wasm-unsafe-eval'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["referrer-policy"], "same-origin");
+    assert_eq!(headers["x-request-id"].to_str().unwrap().len(), 32);
+    let html = response.text().await.unwrap();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|s| s.split('\'').next())
+        .unwrap();
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "inline scripts carry the CSP nonce"
+    );
+    assert!(html.contains("Sign in"));
+    // An anonymous page view does not create a session.
+    assert!(headers.get("set-cookie").is_none());
+    assert_eq!(app.count("sessions").await, 0);
+
+    let api = app.get("/api/v1/auth/rules").await;
+    assert_eq!(api.headers()["x-content-type-options"], "nosniff");
+    assert!(api.headers()["x-request-id"].to_str().is_ok());
+}
+
+async fn pages_follow_who_is_signed_in(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    let page = |path: &str| {
+        app.client
+            .get(app.url(path))
+            .header("accept", "text/html")
+            .send()
+    };
+    // Anonymous: home sends you to sign in.
+    let home = page("/").await.unwrap();
+    assert_eq!(home.status(), 302);
+    assert_eq!(home.headers()["location"], "/login");
+    assert_eq!(page("/no-such-page").await.unwrap().status(), 404);
+
+    app.register("pager").await;
+    let home = page("/").await.unwrap();
+    assert_eq!(home.status(), 200);
+    let html = home.text().await.unwrap();
+    assert!(
+        html.contains("pager@example.org"),
+        "the signed-in home shows who you are"
+    );
+    let login = page("/login").await.unwrap();
+    assert_eq!(login.status(), 302);
+    assert_eq!(login.headers()["location"], "/");
+}
+
+async fn forms_work_without_javascript(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    app.register("nojs").await;
+    let browser = common::browser();
+    let form_post = |path: &str, body: String| {
+        browser
+            .post(app.url(path))
+            .header("accept", "text/html")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("origin", app.base.as_str())
+            .header("referer", app.url("/login?next=/"))
+            .body(body)
+            .send()
+    };
+    // A wrong password: back to the form, with the error encoded for the page to show.
+    let response = form_post("/fn/auth/login", format!("login=nojs&password=wrong&next="))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 302);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.contains("/login?") && location.contains("__err="),
+        "{location}"
+    );
+    let page = browser
+        .get(&location)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Invalid username, email or password"));
+
+    // The right one: signed in, sent to `next`.
+    let response = form_post(
+        "/fn/auth/login",
+        format!("login=nojs&password={PASSWORD}&next=%2F"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 302);
+    assert_eq!(response.headers()["location"], "/");
+    assert!(session_cookie(response.headers()).is_some());
+    assert_eq!(
+        browser
+            .get(app.url("/api/v1/account"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    // `next` never leaves the site.
+    let other = common::browser();
+    let response = other
+        .post(app.url("/fn/auth/login"))
+        .header("accept", "text/html")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "login=nojs&password={PASSWORD}&next=%2F%2Fevil.example"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["location"], "/");
+}
+
+async fn server_functions_share_the_services(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    // Registering through the server function signs in exactly like the REST route.
+    let response = app
+        .client
+        .post(app.url("/fn/auth/register"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("username=viafn&email=viafn%40example.org&password={PASSWORD}&password_confirmation={PASSWORD}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let user: Value = response.json().await.unwrap();
+    assert_eq!(user["username"], "viafn");
+    let me: Value = app.get("/api/v1/account").await.json().await.unwrap();
+    assert_eq!(me["username"], "viafn");
+    // Errors travel as AppError, with the field.
+    let response = common::browser()
+        .post(app.url("/fn/auth/register"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("username=VIAFN&email=x%40example.org&password={PASSWORD}&password_confirmation={PASSWORD}"))
+        .send()
+        .await
+        .unwrap();
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(error["code"], "conflict");
+    assert_eq!(error["fields"]["username"], "This username is taken");
+}
+
+on_both_databases!(
+    bad_requests_get_clear_json_errors,
+    cross_origin_state_changes_are_refused,
+    pages_carry_security_headers_and_a_script_nonce,
+    pages_follow_who_is_signed_in,
+    forms_work_without_javascript,
+    server_functions_share_the_services,
+);
+
+mod command_line {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    fn latchkey(data_dir: &std::path::Path) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_latchkey"));
+        command
+            .env_clear()
+            .env("LATCHKEY_DATA_DIR", data_dir)
+            .env("LATCHKEY_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        command
+    }
+
+    #[test]
+    fn bad_settings_are_reported_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = latchkey(dir.path())
+            .env("LATCHKEY_BIND", "nowhere")
+            .env("LATCHKEY_REGISTRATION", "maybe")
+            .arg("migrate")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("LATCHKEY_BIND") && stderr.contains("LATCHKEY_REGISTRATION"),
+            "{stderr}"
+        );
+    }
+
+    #[test]
+    fn migrate_then_create_an_admin_from_stdin() {
+        let dir = tempfile::tempdir().unwrap();
+        let status = latchkey(dir.path()).arg("migrate").status().unwrap();
+        assert!(status.success());
+        assert!(dir.path().join("latchkey.db").exists());
+        assert!(dir.path().join("secret.key").exists());
+
+        let mut child = latchkey(dir.path())
+            .args([
+                "user",
+                "create",
+                "--username",
+                "root",
+                "--email",
+                "Root@Example.org",
+                "--admin",
+            ])
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"violet-anchor-92\n")
+            .unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.contains("admin root <root@example.org>"), "{stdout}");
+
+        // A second account with the same name is refused with the reason.
+        let mut child = latchkey(dir.path())
+            .args([
+                "user",
+                "create",
+                "--username",
+                "ROOT",
+                "--email",
+                "other@example.org",
+            ])
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"violet-anchor-92\n")
+            .unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert!(!output.status.success());
+        assert!(String::from_utf8_lossy(&output.stderr).contains("This username is taken"));
+
+        // A weak password is refused by the same policy as the web form.
+        let mut child = latchkey(dir.path())
+            .args([
+                "user",
+                "create",
+                "--username",
+                "weak",
+                "--email",
+                "weak@example.org",
+            ])
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(b"password").unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert!(!output.status.success());
+        assert!(String::from_utf8_lossy(&output.stderr).contains("password:"));
+    }
+}
