@@ -39,10 +39,14 @@ pub async fn register(
         password_confirmation,
     };
     let language = crate::domain::pick_language(cx.header("accept-language"));
-    let user = accounts::register(&cx.state, &input, language).await?;
-    sessions::sign_in(&cx.session, &user, &cx.client).await?;
-    leptos_axum::redirect("/");
-    Ok(user)
+    let result = async {
+        let user = accounts::register(&cx.state, &input, language).await?;
+        sessions::sign_in(&cx.session, &user, &cx.client).await?;
+        leptos_axum::redirect("/");
+        Ok(user)
+    }
+    .await;
+    cx.finish_form::<Register, _>(result, &[("username", &input.username), ("email", &input.email)])
 }
 
 /// Signs in with a username or email address; returns to `next` when it is a page of
@@ -54,16 +58,22 @@ pub async fn login(
     next: Option<String>,
 ) -> Result<User, AppError> {
     let cx = RequestContext::get()?;
-    let user = accounts::authenticate(&cx.state, &login, password.expose(), &cx.client).await?;
-    sessions::sign_in(&cx.session, &user, &cx.client).await?;
-    leptos_axum::redirect(crate::domain::local_path(next.as_deref()).unwrap_or("/"));
-    Ok(user)
+    let result = async {
+        let user = accounts::authenticate(&cx.state, &login, password.expose(), &cx.client).await?;
+        sessions::sign_in(&cx.session, &user, &cx.client).await?;
+        leptos_axum::redirect(crate::domain::local_path(next.as_deref()).unwrap_or("/"));
+        Ok(user)
+    }
+    .await;
+    cx.finish_form::<Login, _>(result, &[("login", &login)])
 }
 
 #[server(prefix = "/fn", endpoint = "auth/logout")]
 pub async fn logout() -> Result<(), AppError> {
     let cx = RequestContext::get()?;
-    sessions::sign_out(&cx.session).await?;
-    leptos_axum::redirect("/login");
-    Ok(())
+    let result = sessions::sign_out(&cx.session).await;
+    if result.is_ok() {
+        leptos_axum::redirect("/login");
+    }
+    cx.finish_form::<Logout, _>(result, &[])
 }

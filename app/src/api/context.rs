@@ -2,6 +2,9 @@ use crate::backend::{internal_error, AppState, ClientInfo};
 use crate::error::AppError;
 use http::request::Parts;
 use leptos::prelude::use_context;
+use leptos::server_fn::error::ServerFnUrlError;
+use leptos::server_fn::ServerFn;
+use leptos_axum::ResponseOptions;
 use tower_sessions::Session;
 
 /// What a server function gets from the request it serves: the shared state, the
@@ -16,8 +19,7 @@ pub struct RequestContext {
 impl RequestContext {
     /// Reads the context that the router provides to every server function and page.
     pub fn get() -> Result<RequestContext, AppError> {
-        let missing =
-            |what: &str| internal_error(format!("{what} missing from the request context"));
+        let missing = |what: &str| internal_error(format!("{what} missing from the request context"));
         let parts = use_context::<Parts>().ok_or_else(|| missing("request parts"))?;
         let state = use_context::<AppState>().ok_or_else(|| missing("application state"))?;
         let session = parts
@@ -40,5 +42,49 @@ impl RequestContext {
 
     pub fn header(&self, name: &str) -> Option<&str> {
         self.parts.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Ends a server function that a form submits (`S`). An error gets its own status
+    /// instead of a generic 500. A form posted without JavaScript is sent back to its
+    /// page with the error and the fields in `keep` (never a secret), so the page shows
+    /// the message next to the field and what the person typed.
+    pub fn finish_form<S: ServerFn, T>(&self, result: Result<T, AppError>, keep: &[(&str, &str)]) -> Result<T, AppError> {
+        let Err(error) = &result else { return result };
+        if let Some(response) = use_context::<ResponseOptions>() {
+            if let Ok(status) = http::StatusCode::from_u16(error.status()) {
+                response.set_status(status);
+            }
+        }
+        let plain_form_post = self.header("accept").is_some_and(|a| a.contains("text/html"));
+        if plain_form_post {
+            if let Some(location) = self.form_page(S::PATH, error, keep) {
+                leptos_axum::redirect(&location);
+            }
+        }
+        result
+    }
+
+    /// The page the form was posted from (its path and query, from `Referer`), with the
+    /// kept fields and the encoded error in the query.
+    fn form_page(&self, path: &str, error: &AppError, keep: &[(&str, &str)]) -> Option<String> {
+        let mut page = url::Url::parse(self.header("referer")?).ok()?;
+        let mut replaced: Vec<&str> = keep.iter().map(|(name, _)| *name).collect();
+        replaced.extend(["__path", "__err"]);
+        let query: Vec<(String, String)> = page
+            .query_pairs()
+            .filter(|(name, _)| !replaced.contains(&name.as_ref()))
+            .map(|(name, value)| (name.into_owned(), value.into_owned()))
+            .chain(
+                keep.iter()
+                    .filter(|(_, value)| !value.is_empty())
+                    .map(|(name, value)| (name.to_string(), value.to_string())),
+            )
+            .collect();
+        page.query_pairs_mut().clear().extend_pairs(query);
+        let page = ServerFnUrlError::new(path, error.clone()).to_url(page.as_str()).ok()?;
+        Some(match page.query() {
+            Some(query) => format!("{}?{query}", page.path()),
+            None => page.path().to_owned(),
+        })
     }
 }

@@ -22,7 +22,7 @@ pub fn LoginPage() -> impl IntoView {
             .map(str::to_owned)
     });
 
-    let login = FieldState::new();
+    let login = FieldState::from_query("login");
     let password = FieldState::new();
     let error = submission_error(auth.login);
     show_field_errors(error, vec![("login", login), ("password", password)]);

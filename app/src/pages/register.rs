@@ -13,8 +13,8 @@ use leptos_router::components::{Redirect, A};
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let auth = use_auth();
-    let username = FieldState::new();
-    let email = FieldState::new();
+    let username = FieldState::from_query("username");
+    let email = FieldState::from_query("email");
     let password = FieldState::new();
     let confirmation = FieldState::new();
     let fields = [username, email, password, confirmation];

@@ -26,6 +26,16 @@ impl FieldState {
         }
     }
 
+    /// A field that starts with the value named `name` in the page's query: what the
+    /// person typed before a form posted without JavaScript came back with an error.
+    pub fn from_query(name: &str) -> FieldState {
+        let field = FieldState::new();
+        if let Some(value) = use_query_map().read_untracked().get_str(name) {
+            field.value.set(value.to_owned());
+        }
+        field
+    }
+
     fn edited(&self, value: String) {
         self.value.set(value);
         self.touched.set(true);
