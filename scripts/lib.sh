@@ -99,9 +99,9 @@ build_release() {
   step "Building Latchkey (release: server binary + WASM bundle)"
   (cd "$ROOT" && cargo leptos build --release --precompress)
   export LATCHKEY_SITE_ROOT="$ROOT/target/site"
-  LATCHKEY_BIN="$(target_dir)/release/latchkey"
-  export LATCHKEY_BIN
-  [ -x "$LATCHKEY_BIN" ] || die "the build did not produce $LATCHKEY_BIN"
+  SERVER_BIN="$(target_dir)/release/latchkey"
+  export SERVER_BIN
+  [ -x "$SERVER_BIN" ] || die "the build did not produce $SERVER_BIN"
 }
 
 # Starts a throwaway Postgres cluster on loopback in a temporary directory (no system

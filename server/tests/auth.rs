@@ -65,6 +65,29 @@ async fn register_creates_the_account_and_signs_in(backend: Backend) {
     assert!(!hashes[0].contains(PASSWORD));
 }
 
+async fn cookies_are_secure_behind_https(backend: Backend) {
+    let Some(app) = spawn_with(
+        backend,
+        &[("LATCHKEY_PUBLIC_URL", "https://id.example.com")],
+    )
+    .await
+    else {
+        return;
+    };
+    let response = app
+        .post_json(
+            "/api/v1/auth/register",
+            &json!({"username": "secure", "email": "secure@example.org", "password": PASSWORD, "password_confirmation": PASSWORD}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let cookie = set_cookie(response.headers()).unwrap();
+    assert!(
+        cookie.contains("Secure") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+}
+
 async fn register_reports_every_bad_field(backend: Backend) {
     let Some(app) = spawn(backend).await else {
         return;
@@ -528,6 +551,7 @@ async fn health_answers_when_the_database_does(backend: Backend) {
 
 on_both_databases!(
     register_creates_the_account_and_signs_in,
+    cookies_are_secure_behind_https,
     register_reports_every_bad_field,
     taken_username_or_email_is_a_conflict,
     closed_or_invite_only_registration_is_refused,

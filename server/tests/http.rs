@@ -232,8 +232,14 @@ async fn forms_work_without_javascript(backend: Backend) {
         location.starts_with("/login?") && location.contains("__err="),
         "{location}"
     );
-    assert!(location.contains("login=nojs"), "what was typed comes back: {location}");
-    assert!(!location.contains("wrong"), "the password never does: {location}");
+    assert!(
+        location.contains("login=nojs"),
+        "what was typed comes back: {location}"
+    );
+    assert!(
+        !location.contains("wrong"),
+        "the password never does: {location}"
+    );
     let page = browser
         .get(app.url(&location))
         .send()
@@ -243,7 +249,10 @@ async fn forms_work_without_javascript(backend: Backend) {
         .await
         .unwrap();
     assert!(page.contains("Invalid username, email or password"));
-    assert!(page.contains(r#"value="nojs""#), "the login field is filled in again");
+    assert!(
+        page.contains(r#"value="nojs""#),
+        "the login field is filled in again"
+    );
 
     // The right one: signed in, sent to `next`.
     let response = form_post(
@@ -306,7 +315,11 @@ async fn server_functions_share_the_services(backend: Backend) {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 409, "the error's own status, not a generic 500");
+    assert_eq!(
+        response.status(),
+        409,
+        "the error's own status, not a generic 500"
+    );
     let error: Value = response.json().await.unwrap();
     assert_eq!(error["code"], "conflict");
     assert_eq!(error["fields"]["username"], "This username is taken");

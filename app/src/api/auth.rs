@@ -46,7 +46,10 @@ pub async fn register(
         Ok(user)
     }
     .await;
-    cx.finish_form::<Register, _>(result, &[("username", &input.username), ("email", &input.email)])
+    cx.finish_form::<Register, _>(
+        result,
+        &[("username", &input.username), ("email", &input.email)],
+    )
 }
 
 /// Signs in with a username or email address; returns to `next` when it is a page of

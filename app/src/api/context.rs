@@ -19,7 +19,8 @@ pub struct RequestContext {
 impl RequestContext {
     /// Reads the context that the router provides to every server function and page.
     pub fn get() -> Result<RequestContext, AppError> {
-        let missing = |what: &str| internal_error(format!("{what} missing from the request context"));
+        let missing =
+            |what: &str| internal_error(format!("{what} missing from the request context"));
         let parts = use_context::<Parts>().ok_or_else(|| missing("request parts"))?;
         let state = use_context::<AppState>().ok_or_else(|| missing("application state"))?;
         let session = parts
@@ -48,14 +49,20 @@ impl RequestContext {
     /// instead of a generic 500. A form posted without JavaScript is sent back to its
     /// page with the error and the fields in `keep` (never a secret), so the page shows
     /// the message next to the field and what the person typed.
-    pub fn finish_form<S: ServerFn, T>(&self, result: Result<T, AppError>, keep: &[(&str, &str)]) -> Result<T, AppError> {
+    pub fn finish_form<S: ServerFn, T>(
+        &self,
+        result: Result<T, AppError>,
+        keep: &[(&str, &str)],
+    ) -> Result<T, AppError> {
         let Err(error) = &result else { return result };
         if let Some(response) = use_context::<ResponseOptions>() {
             if let Ok(status) = http::StatusCode::from_u16(error.status()) {
                 response.set_status(status);
             }
         }
-        let plain_form_post = self.header("accept").is_some_and(|a| a.contains("text/html"));
+        let plain_form_post = self
+            .header("accept")
+            .is_some_and(|a| a.contains("text/html"));
         if plain_form_post {
             if let Some(location) = self.form_page(S::PATH, error, keep) {
                 leptos_axum::redirect(&location);
@@ -81,7 +88,9 @@ impl RequestContext {
             )
             .collect();
         page.query_pairs_mut().clear().extend_pairs(query);
-        let page = ServerFnUrlError::new(path, error.clone()).to_url(page.as_str()).ok()?;
+        let page = ServerFnUrlError::new(path, error.clone())
+            .to_url(page.as_str())
+            .ok()?;
         Some(match page.query() {
             Some(query) => format!("{}?{query}", page.path()),
             None => page.path().to_owned(),
