@@ -223,7 +223,7 @@ async fn forms_work_without_javascript(backend: Backend) {
             .send()
     };
     // A wrong password: back to the form, with the error encoded for the page to show.
-    let response = form_post("/fn/auth/login", format!("login=nojs&password=wrong&next="))
+    let response = form_post("/fn/auth/login", "login=nojs&password=wrong&next=".to_string())
         .await
         .unwrap();
     assert_eq!(response.status(), 302);
