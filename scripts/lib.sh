@@ -71,12 +71,13 @@ ensure_wasm_bindgen() {
 npm_ci() {
   local dir="$1"
   command -v npm >/dev/null || ensure_apt nodejs npm
-  local stamp="$dir/node_modules/.latchkey-lock"
+  local stamp="$dir/node_modules/.latchkey-lock" name="${dir#"$ROOT"}"
+  name="./${name#/}"
   if [ -f "$stamp" ] && cmp -s "$dir/package-lock.json" "$stamp"; then
-    note "npm packages in ${dir#"$ROOT"/} already installed"
+    note "npm packages in $name already installed"
     return
   fi
-  step "Installing npm packages in ${dir#"$ROOT"/}"
+  step "Installing npm packages in $name"
   (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
   cp "$dir/package-lock.json" "$stamp"
 }

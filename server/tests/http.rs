@@ -223,9 +223,12 @@ async fn forms_work_without_javascript(backend: Backend) {
             .send()
     };
     // A wrong password: back to the form, with the error encoded for the page to show.
-    let response = form_post("/fn/auth/login", "login=nojs&password=wrong&next=".to_string())
-        .await
-        .unwrap();
+    let response = form_post(
+        "/fn/auth/login",
+        "login=nojs&password=wrong&next=".to_string(),
+    )
+    .await
+    .unwrap();
     assert_eq!(response.status(), 302);
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     assert!(
