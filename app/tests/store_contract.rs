@@ -2,8 +2,10 @@
 #![cfg(feature = "ssr")]
 
 use app::backend::store::testing::{TestBackend, TestDatabase};
-use app::backend::store::{self, NewUserRecord, SessionRecord, Store, StoreError, Unique};
-use app::domain::Role;
+use app::backend::store::{
+    self, NewUserRecord, PictureRef, SessionRecord, Store, StoreError, Unique,
+};
+use app::domain::{ProfileChanges, Role};
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 
@@ -231,6 +233,139 @@ async fn concurrent_writers_wait_instead_of_failing(store: Arc<dyn Store>) {
     assert_eq!(w.count, 40);
 }
 
+async fn profile_changes_touch_only_what_they_name(store: Arc<dyn Store>) {
+    let record = new_user("ada", "ada@example.org");
+    store.insert_user(&record).await.unwrap();
+    let first = ProfileChanges {
+        first_name: Some(Some("Ada".into())),
+        bio: Some(Some("Analyst".into())),
+        birth_date: Some(Some(time::macros::date!(1815 - 12 - 10))),
+        timezone: Some("Europe/London".into()),
+        ..ProfileChanges::default()
+    };
+    store
+        .update_profile(&record.id, &first, now())
+        .await
+        .unwrap();
+    let second = ProfileChanges {
+        bio: Some(None),
+        language: Some("en".into()),
+        ..ProfileChanges::default()
+    };
+    store
+        .update_profile(&record.id, &second, now())
+        .await
+        .unwrap();
+    let user = store.user_by_id(&record.id).await.unwrap().unwrap().user;
+    assert_eq!(user.first_name.as_deref(), Some("Ada"));
+    assert_eq!(user.bio, None);
+    assert_eq!(user.birth_date, Some(time::macros::date!(1815 - 12 - 10)));
+    assert_eq!(user.timezone, "Europe/London");
+    assert_eq!(user.language, "en");
+    assert_eq!(user.last_name, None);
+}
+
+async fn pictures_are_set_replaced_and_cleared(store: Arc<dyn Store>) {
+    let record = new_user("pic", "pic@example.org");
+    store.insert_user(&record).await.unwrap();
+    let one = PictureRef {
+        key: "pictures/a/1.jpg".into(),
+        etag: "1111".into(),
+    };
+    let two = PictureRef {
+        key: "pictures/a/2.png".into(),
+        etag: "2222".into(),
+    };
+    assert_eq!(
+        store
+            .set_picture(&record.id, Some(&one), now())
+            .await
+            .unwrap(),
+        None
+    );
+    let stored = store.user_by_id(&record.id).await.unwrap().unwrap();
+    assert_eq!(stored.picture, Some(one.clone()));
+    assert_eq!(
+        stored.user.picture_url.as_deref(),
+        Some("/api/v1/users/pic/picture?v=1111")
+    );
+    assert_eq!(
+        store
+            .set_picture(&record.id, Some(&two), now())
+            .await
+            .unwrap(),
+        Some(one)
+    );
+    assert_eq!(
+        store.set_picture(&record.id, None, now()).await.unwrap(),
+        Some(two)
+    );
+    let stored = store.user_by_id(&record.id).await.unwrap().unwrap();
+    assert_eq!((stored.picture, stored.user.picture_url), (None, None));
+}
+
+async fn an_account_s_sessions_are_listed_and_ended(store: Arc<dyn Store>) {
+    let ada = new_user("ada2", "ada2@example.org");
+    let bob = new_user("bob2", "bob2@example.org");
+    store.insert_user(&ada).await.unwrap();
+    store.insert_user(&bob).await.unwrap();
+    let t = now();
+    let later = t + Duration::hours(1);
+    for (hash, owner) in [
+        ("a1", &ada.id),
+        ("a2", &ada.id),
+        ("a3", &ada.id),
+        ("b1", &bob.id),
+    ] {
+        store
+            .insert_session(&session(hash, Some(owner), later))
+            .await
+            .unwrap();
+    }
+    store
+        .insert_session(&session("a-old", Some(&ada.id), t - Duration::seconds(1)))
+        .await
+        .unwrap();
+    let mut live: Vec<String> = store
+        .user_sessions(&ada.id, t)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id_hash)
+        .collect();
+    live.sort();
+    assert_eq!(live, ["a1", "a2", "a3"]);
+
+    assert!(
+        !store.delete_user_session(&bob.id, "a1").await.unwrap(),
+        "not bob's to end"
+    );
+    assert!(store.delete_user_session(&ada.id, "a1").await.unwrap());
+    assert_eq!(
+        store
+            .delete_user_sessions_except(&ada.id, Some("a2"))
+            .await
+            .unwrap(),
+        2
+    );
+    let left: Vec<String> = store
+        .user_sessions(&ada.id, t)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id_hash)
+        .collect();
+    assert_eq!(left, ["a2"]);
+    assert_eq!(store.user_sessions(&bob.id, t).await.unwrap().len(), 1);
+
+    // Deleting an account takes its sessions with it.
+    assert!(store.delete_user(&ada.id).await.unwrap());
+    assert!(!store.delete_user(&ada.id).await.unwrap());
+    assert_eq!(store.session("a2", t).await.unwrap(), None);
+    assert!(store.user_by_id(&ada.id).await.unwrap().is_none());
+    assert_eq!(store.user_sessions(&bob.id, t).await.unwrap().len(), 1);
+}
+
 async fn migrations_are_idempotent(store: Arc<dyn Store>) {
     store.migrate().await.unwrap();
     store.migrate().await.unwrap();
@@ -274,5 +409,8 @@ contract!(
     sessions_live_until_they_expire,
     throttle_counts_within_a_window,
     concurrent_writers_wait_instead_of_failing,
+    profile_changes_touch_only_what_they_name,
+    pictures_are_set_replaced_and_cleared,
+    an_account_s_sessions_are_listed_and_ended,
     migrations_are_idempotent,
 );

@@ -22,7 +22,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    server::telemetry::init(config.log_format);
+    server::telemetry::init(config.log_format, &config.log_filter);
     for name in &config.unknown_settings {
         tracing::warn!(setting = %name, "unknown setting ignored");
     }

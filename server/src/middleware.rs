@@ -188,6 +188,38 @@ fn is_cross_origin(headers: &HeaderMap, config: &Config) -> bool {
     }
 }
 
+/// Multipart framing around an uploaded picture (boundaries, part headers).
+const MULTIPART_OVERHEAD: usize = 16 * 1024;
+
+/// Limits every request body: `max_body_bytes`, or the picture limit (plus framing) on
+/// the picture uploads. A declared length over the limit is refused at once; a body
+/// that grows past it while streaming is cut off, and its reader answers 413.
+pub async fn body_limit(
+    State(config): State<Arc<Config>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    let is_upload = path == format!("/api/v1{}", crate::rest::PICTURE_UPLOAD)
+        || path == <app::api::account::UploadPicture as leptos::server_fn::ServerFn>::PATH;
+    let limit = if is_upload {
+        config.rules.upload.picture_max_bytes + MULTIPART_OVERHEAD
+    } else {
+        config.max_body_bytes
+    };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return error_response(&AppError::PayloadTooLarge);
+    }
+    let request =
+        request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
+    next.run(request).await
+}
+
 /// Under `/api/`, every error is JSON in the API's shape, including those produced
 /// outside a handler (the body-size limit, a panic).
 pub async fn json_errors(request: Request, next: Next) -> Response {

@@ -3,8 +3,11 @@
 use app::backend::config::LogFormat;
 use tracing_subscriber::EnvFilter;
 
-pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_env("LATCHKEY_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+pub fn init(format: LogFormat, filter: &str) {
+    let filter = EnvFilter::try_new(filter).unwrap_or_else(|error| {
+        eprintln!("latchkey: LATCHKEY_LOG={filter:?} is not a log filter ({error}); using info");
+        EnvFilter::new("info")
+    });
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false);

@@ -41,6 +41,13 @@ impl RequestContext {
         })
     }
 
+    /// The signed-in account; 401 when there is none.
+    pub async fn user(&self) -> Result<crate::domain::User, AppError> {
+        crate::backend::services::sessions::current_user(&self.state, &self.session)
+            .await?
+            .ok_or(AppError::Unauthenticated)
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.parts.headers.get(name).and_then(|v| v.to_str().ok())
     }

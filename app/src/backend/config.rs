@@ -3,7 +3,9 @@
 //! Every value is checked at start-up and every problem is reported at once, each naming
 //! the variable, so an admin fixes a bad deployment in one go.
 
-use crate::domain::{AuthRules, PasswordRules, Registration, ThrottleRules, UsernameRules};
+use crate::domain::{
+    AuthRules, PasswordRules, Registration, ThrottleRules, UploadRules, UsernameRules,
+};
 use ipnet::IpNet;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -13,84 +15,6 @@ use std::time::Duration;
 use url::Url;
 
 const ENV_PREFIX: &str = "LATCHKEY_";
-
-/// Every setting, with its default and what it means. The TOML file uses the same names
-/// in lower case without the prefix (`bind = "0.0.0.0:3000"`).
-pub const SETTINGS: &[(&str, &str, &str)] = &[
-    (
-        "CONFIG",
-        "",
-        "path of an optional TOML file with these settings",
-    ),
-    ("BIND", "127.0.0.1:3000", "address and port to listen on"),
-    (
-        "DATABASE_URL",
-        "sqlite://<data_dir>/latchkey.db",
-        "sqlite://... or postgres://...",
-    ),
-    (
-        "PUBLIC_URL",
-        "http://<bind>",
-        "the address people use, for links and cookie security",
-    ),
-    (
-        "SECRET_KEY",
-        "generated into <data_dir>/secret.key",
-        "at least 32 characters; keys session ids and tokens",
-    ),
-    ("REGISTRATION", "open", "open | invite | closed"),
-    (
-        "DATA_DIR",
-        "data",
-        "where the SQLite database, secret key and uploads live",
-    ),
-    (
-        "SITE_ROOT",
-        "found next to the binary",
-        "the directory holding pkg/ (the WASM bundle and CSS)",
-    ),
-    (
-        "TRUSTED_PROXIES",
-        "",
-        "comma-separated addresses or CIDRs whose X-Forwarded-For is believed",
-    ),
-    ("USERNAME_MIN_LENGTH", "3", ""),
-    ("USERNAME_MAX_LENGTH", "32", ""),
-    ("PASSWORD_MIN_LENGTH", "8", ""),
-    ("PASSWORD_MAX_LENGTH", "128", ""),
-    (
-        "LOGIN_FAILURES_PER_ACCOUNT",
-        "10",
-        "failed sign-ins per account per window",
-    ),
-    (
-        "LOGIN_FAILURES_PER_ADDRESS",
-        "100",
-        "failed sign-ins per client address per window",
-    ),
-    ("LOGIN_THROTTLE_WINDOW_SECONDS", "900", ""),
-    (
-        "SESSION_LIFETIME_DAYS",
-        "14",
-        "a session ends after this long without use",
-    ),
-    (
-        "HASH_WORKERS",
-        "number of CPUs",
-        "password hashes computed at once",
-    ),
-    (
-        "MAX_BODY_BYTES",
-        "65536",
-        "largest accepted request body (uploads have their own limit)",
-    ),
-    (
-        "LOG",
-        "info",
-        "log filter, e.g. info or latchkey=debug,info",
-    ),
-    ("LOG_FORMAT", "text", "text | json"),
-];
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -106,6 +30,8 @@ pub struct Config {
     pub hash_workers: usize,
     pub max_body_bytes: usize,
     pub log_format: LogFormat,
+    /// A tracing filter (`info`, `latchkey=debug,info`, ...).
+    pub log_filter: String,
     /// Settings that were given but are not known; reported as warnings once logging runs.
     pub unknown_settings: Vec<String>,
 }
@@ -159,25 +85,22 @@ impl Config {
         file: BTreeMap<String, String>,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Config, ConfigError> {
-        let known = |name: &str| SETTINGS.iter().any(|(key, _, _)| *key == name);
-        let mut unknown_settings = Vec::new();
+        // File values first, then the environment over them. A name that no setting reads
+        // is reported (as a warning) once everything has been read.
         let mut values: BTreeMap<String, (String, String)> = BTreeMap::new();
         for (name, value) in file {
-            let key = name.to_ascii_uppercase();
-            if known(&key) {
-                values.insert(key, (name, value));
-            } else {
-                unknown_settings.push(format!("{name} (config file)"));
-            }
+            values.insert(
+                name.to_ascii_uppercase(),
+                (format!("{name} (config file)"), value),
+            );
         }
         for (name, value) in env {
-            let Some(key) = name.strip_prefix(ENV_PREFIX) else {
-                continue;
-            };
-            if known(key) {
-                values.insert(key.to_owned(), (name.clone(), value));
-            } else if !key.starts_with("TEST_") {
-                unknown_settings.push(name);
+            if let Some(key) = name.strip_prefix(ENV_PREFIX) {
+                // The test harness's own variables and the config file's path (read by
+                // the command line) are not settings.
+                if !key.starts_with("TEST_") && key != "CONFIG" {
+                    values.insert(key.to_owned(), (name.clone(), value));
+                }
             }
         }
 
@@ -246,6 +169,12 @@ impl Config {
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
         let hash_workers = reader.number("HASH_WORKERS", cpus, 1..=256);
         let max_body_bytes = reader.number("MAX_BODY_BYTES", 64 * 1024, 1024..=16 * 1024 * 1024);
+        let picture_max_bytes = reader.number(
+            "PICTURE_MAX_BYTES",
+            defaults.upload.picture_max_bytes,
+            1024..=64 * 1024 * 1024,
+        );
+        let log_filter = reader.parse("LOG", "info".to_owned(), |s| Ok(s.to_owned()));
         let log_format = reader.parse("LOG_FORMAT", LogFormat::Text, |s| match s {
             "text" => Ok(LogFormat::Text),
             "json" => Ok(LogFormat::Json),
@@ -267,6 +196,7 @@ impl Config {
                 problems: reader.problems,
             });
         }
+        let unknown_settings = reader.values.into_values().map(|(name, _)| name).collect();
         let rules = AuthRules {
             username: UsernameRules {
                 min_length: username_min,
@@ -285,6 +215,10 @@ impl Config {
                 window_seconds: window,
             },
             languages: defaults.languages,
+            upload: UploadRules {
+                picture_max_bytes,
+                ..defaults.upload
+            },
         };
         Ok(Config {
             bind,
@@ -299,6 +233,7 @@ impl Config {
             hash_workers,
             max_body_bytes,
             log_format,
+            log_filter,
             unknown_settings,
         })
     }
@@ -323,7 +258,7 @@ impl Reader {
     /// The value of `key` parsed, or `default` when it is not set. A bad value is recorded
     /// as a problem (and `default` stands in, so the other settings are still checked).
     fn parse<T>(&mut self, key: &str, default: T, parse: impl Fn(&str) -> Result<T, String>) -> T {
-        match self.values.get(key) {
+        match self.values.remove(key) {
             Some((name, raw)) => match parse(raw.trim()) {
                 Ok(value) => value,
                 Err(why) => {
@@ -346,11 +281,13 @@ impl Reader {
         key: &str,
         parse: impl Fn(&str) -> Result<T, String>,
     ) -> Option<T> {
-        match self.values.get(key) {
-            Some((_, raw)) if raw.trim().is_empty() => None,
-            Some(_) => self.parse(key, None, |s| parse(s).map(Some)),
-            None => None,
-        }
+        self.parse(key, None, |s| {
+            if s.is_empty() {
+                Ok(None)
+            } else {
+                parse(s).map(Some)
+            }
+        })
     }
 
     fn number<T>(&mut self, key: &str, default: T, range: std::ops::RangeInclusive<T>) -> T

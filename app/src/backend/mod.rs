@@ -4,7 +4,9 @@
 //! and authorize, then call a service here; services call the store. Services never see
 //! HTTP types.
 
+pub mod blobs;
 pub mod config;
+pub mod cpu;
 pub mod request;
 pub mod secrets;
 pub mod services;

@@ -1,4 +1,6 @@
+use crate::backend::blobs::{BlobStore, FileBlobStore};
 use crate::backend::config::Config;
+use crate::backend::cpu::CpuPool;
 use crate::backend::secrets::SecretKey;
 use crate::backend::services::passwords::PasswordHasher;
 use crate::backend::store::{self, Store};
@@ -11,6 +13,9 @@ use std::sync::Arc;
 pub struct AppState {
     pub config: Arc<Config>,
     pub store: Arc<dyn Store>,
+    pub blobs: Arc<dyn BlobStore>,
+    /// CPU-heavy work (hashing, image decoding) runs here, at most one job per CPU.
+    pub cpu: CpuPool,
     pub hasher: PasswordHasher,
     pub secret: SecretKey,
     pub leptos_options: LeptosOptions,
@@ -44,8 +49,11 @@ impl AppState {
         };
         let store = store::connect(&config.database_url).await?;
         store.migrate().await?;
+        let cpu = CpuPool::new(config.hash_workers);
         Ok(AppState {
-            hasher: PasswordHasher::new(config.hash_workers),
+            hasher: PasswordHasher::new(cpu.clone()),
+            cpu,
+            blobs: Arc::new(FileBlobStore::new(config.data_dir.join("blobs"))),
             config: Arc::new(config),
             store,
             secret,

@@ -33,21 +33,14 @@ impl NewAccount {
         let email = Email::parse(&input.email)
             .map_err(|e| errors.insert("email".into(), e))
             .ok();
-        let password = Password::parse(
-            input.password.expose(),
-            &rules.password,
+        let password = new_password(
+            &input.password,
+            &input.password_confirmation,
+            rules,
             &[&input.username, &input.email],
-        )
-        .map_err(|e| errors.insert("password".into(), e))
-        .ok();
-        if input.password_confirmation.expose().is_empty() {
-            errors.insert("password_confirmation".into(), REQUIRED.into());
-        } else if input.password_confirmation != input.password {
-            errors.insert(
-                "password_confirmation".into(),
-                "Passwords do not match".into(),
-            );
-        }
+            ("password", "password_confirmation"),
+            &mut errors,
+        );
         match (username, email, password) {
             (Some(username), Some(email), Some(password)) if errors.is_empty() => Ok(NewAccount {
                 username,
@@ -57,6 +50,62 @@ impl NewAccount {
             _ => Err(errors),
         }
     }
+}
+
+/// A password change as submitted.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PasswordChangeInput {
+    pub current_password: Secret,
+    pub new_password: Secret,
+    pub new_password_confirmation: Secret,
+}
+
+impl PasswordChangeInput {
+    /// Checks the new password against the policy (not equal to `identity`, the account's
+    /// username and email) and its confirmation; the current one only for presence.
+    pub fn parse(
+        &self,
+        rules: &AuthRules,
+        identity: &[&str],
+    ) -> Result<(Password, Password), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let current = Password::for_sign_in(self.current_password.expose())
+            .map_err(|e| errors.insert("current_password".into(), e))
+            .ok();
+        let new = new_password(
+            &self.new_password,
+            &self.new_password_confirmation,
+            rules,
+            identity,
+            ("new_password", "new_password_confirmation"),
+            &mut errors,
+        );
+        match (current, new) {
+            (Some(current), Some(new)) if errors.is_empty() => Ok((current, new)),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A new password and its confirmation, reported under the given field names.
+fn new_password(
+    password: &Secret,
+    confirmation: &Secret,
+    rules: &AuthRules,
+    identity: &[&str],
+    (field, confirmation_field): (&str, &str),
+    errors: &mut FieldErrors,
+) -> Option<Password> {
+    let parsed = Password::parse(password.expose(), &rules.password, identity)
+        .map_err(|e| errors.insert(field.into(), e))
+        .ok();
+    if confirmation.expose().is_empty() {
+        errors.insert(confirmation_field.into(), REQUIRED.into());
+    } else if confirmation != password {
+        errors.insert(confirmation_field.into(), "Passwords do not match".into());
+    }
+    parsed
 }
 
 /// How a person names their account at sign-in: an email address or a username.
@@ -188,6 +237,26 @@ mod tests {
     fn debug_hides_passwords() {
         let shown = format!("{:?}", input("ada", "a@b.co", "hunter22", "hunter22"));
         assert!(!shown.contains("hunter22"));
+    }
+
+    #[test]
+    fn password_change_checks_the_new_one() {
+        let input = |current: &str, new: &str, again: &str| PasswordChangeInput {
+            current_password: Secret::new(current),
+            new_password: Secret::new(new),
+            new_password_confirmation: Secret::new(again),
+        };
+        let rules = AuthRules::default();
+        assert!(input("old", "violet-anchor-93", "violet-anchor-93")
+            .parse(&rules, &["ada"])
+            .is_ok());
+        let errors = input("", "ada", "adb").parse(&rules, &["ada"]).unwrap_err();
+        assert_eq!(errors["current_password"], REQUIRED);
+        assert_eq!(errors["new_password"], "8 to 128 characters required");
+        assert_eq!(
+            errors["new_password_confirmation"],
+            "Passwords do not match"
+        );
     }
 
     #[test]

@@ -4,25 +4,34 @@
 //! server function and the REST route all call the same `parse`, so they cannot disagree.
 
 mod account;
+mod device;
 mod email;
 mod language;
+mod list;
 mod password;
+mod profile;
 mod redirect;
 mod rules;
 mod secret;
 mod user;
 mod username;
 
-pub use account::{Credentials, LoginId, NewAccount, RegisterInput};
+pub use account::{Credentials, LoginId, NewAccount, PasswordChangeInput, RegisterInput};
+pub use device::{describe_user_agent, Device};
 pub use email::Email;
 pub use language::{pick_language, SUPPORTED_LANGUAGES};
+pub use list::{ListParams, ListQuery, Page, DEFAULT_LIMIT, MAX_LIMIT};
 pub use password::Password;
+pub use profile::{
+    is_timezone, timezones, ProfileChanges, ProfilePatch, BIO_MAX, EARLIEST_BIRTH_YEAR, NAME_MAX,
+};
 pub use redirect::local_path;
 pub use rules::{
-    AuthMethods, AuthRules, OidcProvider, PasswordRules, Registration, ThrottleRules, UsernameRules,
+    AuthMethods, AuthRules, OidcProvider, PasswordRules, Registration, ThrottleRules, UploadRules,
+    UsernameRules,
 };
 pub use secret::Secret;
-pub use user::{Role, User};
+pub use user::{picture_url, Role, User};
 pub use username::Username;
 
 /// Messages for form fields, keyed by the field's name (`username`, `email`, ...).

@@ -11,6 +11,33 @@ pub struct AuthRules {
     pub throttle: ThrottleRules,
     /// Interface languages a profile may choose (ISO 639-1 codes).
     pub languages: Vec<String>,
+    pub upload: UploadRules,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadRules {
+    /// Largest profile picture upload, in bytes; larger ones get 413.
+    pub picture_max_bytes: usize,
+    /// Accepted picture types, decided by content (not by name or declared type).
+    pub picture_types: Vec<String>,
+    /// Largest accepted picture, in pixels per side.
+    pub picture_max_dimension: u32,
+    /// Side of the square the picture is cropped and scaled to.
+    pub picture_size: u32,
+}
+
+impl Default for UploadRules {
+    fn default() -> Self {
+        UploadRules {
+            picture_max_bytes: 1024 * 1024,
+            picture_types: ["image/png", "image/jpeg", "image/gif", "image/webp"]
+                .iter()
+                .map(|t| t.to_string())
+                .collect(),
+            picture_max_dimension: 4096,
+            picture_size: 256,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,6 +113,7 @@ impl Default for AuthRules {
                 .iter()
                 .map(|l| l.to_string())
                 .collect(),
+            upload: UploadRules::default(),
         }
     }
 }

@@ -31,6 +31,12 @@ impl User {
     }
 }
 
+/// Where anyone can fetch an account's picture. The digest changes with the picture, so
+/// the URL can be cached for a long time.
+pub fn picture_url(username: &str, etag: &str) -> String {
+    format!("/api/v1/users/{username}/picture?v={etag}")
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {

@@ -1,3 +1,4 @@
+use super::components::avatar::Avatar;
 use super::use_auth;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -26,8 +27,14 @@ pub fn HomePage() -> impl IntoView {
                 let verified = user.email_verified;
                 view! {
                     <section class="card" aria-labelledby="home-title">
-                        <h1 id="home-title">{greeting}</h1>
-                        <p class="lead">"You are signed in."</p>
+                        <div class="picture-row">
+                            <Avatar user=user.clone()/>
+                            <div>
+                                <h1 id="home-title">{greeting}</h1>
+                                <p class="lead">"You are signed in."</p>
+                                <a class="button secondary" href="/account">"Edit your account"</a>
+                            </div>
+                        </div>
                         <dl class="facts">
                             <dt>"Username"</dt>
                             <dd data-testid="home-username">{user.username}</dd>

@@ -1,5 +1,5 @@
 use super::components::form::{
-    hold_back_invalid, show_field_errors, submission_error, Field, FieldState, FormAlert,
+    hold_back_invalid, show_field_errors, submission_error, Control, Field, FieldState, FormAlert,
 };
 use super::use_auth;
 use crate::domain::{local_path, Registration, REQUIRED};
@@ -22,6 +22,7 @@ pub fn LoginPage() -> impl IntoView {
             .map(str::to_owned)
     });
 
+    let deleted = query.read_untracked().get_str("deleted") == Some("1");
     let login = FieldState::from_query("login");
     let password = FieldState::new();
     let error = submission_error(auth.login);
@@ -46,6 +47,9 @@ pub fn LoginPage() -> impl IntoView {
                 view! {
                     <section class="card auth-card" aria-labelledby="login-title">
                         <h1 id="login-title">"Sign in"</h1>
+                        {deleted.then(|| view! {
+                            <p class="alert ok" role="status">"Your account was deleted."</p>
+                        })}
                         <FormAlert error/>
                         <ActionForm action=auth.login attr:novalidate=true>
                             <input type="hidden" name="next" value=move || next.get().unwrap_or_default()/>
@@ -61,7 +65,7 @@ pub fn LoginPage() -> impl IntoView {
                                 name="password"
                                 state=password
                                 check=required(password)
-                                input_type="password"
+                                control=Control::Input("password")
                                 autocomplete="current-password"
                             />
                             <button

@@ -1,5 +1,6 @@
 //! The pages, one module per route, and the application shell around them.
 
+mod account;
 mod components;
 mod home;
 mod login;
@@ -44,6 +45,8 @@ pub struct Auth {
     pub login: ServerAction<Login>,
     pub register: ServerAction<Register>,
     pub logout: ServerAction<Logout>,
+    /// Bumped by anything that changes the signed-in account, so it is fetched again.
+    pub changed: RwSignal<u32>,
     pub user: Resource<Result<Option<User>, AppError>>,
     pub rules: Resource<Result<AuthRules, AppError>>,
 }
@@ -53,12 +56,14 @@ impl Auth {
         let login = ServerAction::<Login>::new();
         let register = ServerAction::<Register>::new();
         let logout = ServerAction::<Logout>::new();
+        let changed = RwSignal::new(0);
         let user = Resource::new_blocking(
             move || {
                 (
                     login.version().get(),
                     register.version().get(),
                     logout.version().get(),
+                    changed.get(),
                 )
             },
             |_| get_current_user(),
@@ -68,6 +73,7 @@ impl Auth {
             login,
             register,
             logout,
+            changed,
             user,
             rules,
         }
@@ -76,6 +82,13 @@ impl Auth {
 
 pub fn use_auth() -> Auth {
     expect_context::<Auth>()
+}
+
+impl Auth {
+    /// The signed-in account changed (profile, picture): fetch it again.
+    pub fn refresh(&self) {
+        self.changed.update(|n| *n += 1);
+    }
 }
 
 #[component]
@@ -94,6 +107,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=home::HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=login::LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/register") view=register::RegisterPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -1,5 +1,5 @@
 use super::components::form::{
-    hold_back_invalid, show_field_errors, submission_error, Field, FieldState, FormAlert,
+    hold_back_invalid, show_field_errors, submission_error, Control, Field, FieldState, FormAlert,
 };
 use super::use_auth;
 use crate::domain::{AuthRules, FieldErrors, NewAccount, RegisterInput, Registration, Secret};
@@ -102,7 +102,7 @@ pub fn RegisterPage() -> impl IntoView {
                                 name="email"
                                 state=email
                                 check=check("email")
-                                input_type="email"
+                                control=Control::Input("email")
                                 autocomplete="email"
                             />
                             <Field
@@ -110,7 +110,7 @@ pub fn RegisterPage() -> impl IntoView {
                                 name="password"
                                 state=password
                                 check=check("password")
-                                input_type="password"
+                                control=Control::Input("password")
                                 autocomplete="new-password"
                                 hint=password_hint
                             />
@@ -119,7 +119,7 @@ pub fn RegisterPage() -> impl IntoView {
                                 name="password_confirmation"
                                 state=confirmation
                                 check=check("password_confirmation")
-                                input_type="password"
+                                control=Control::Input("password")
                                 autocomplete="new-password"
                             />
                             <button

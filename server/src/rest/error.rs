@@ -60,20 +60,65 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        if !is_json(req.headers().get(header::CONTENT_TYPE)) {
-            return Err(ApiError(AppError::UnsupportedMediaType {
-                message: "Send a JSON body with Content-Type: application/json".into(),
-            }));
-        }
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError(AppError::PayloadTooLarge)
-            } else {
-                ApiError(AppError::bad_request("The request body could not be read"))
-            }
-        })?;
+        let bytes = json_body(req, state).await?;
         parse_json(&bytes).map(ApiJson).map_err(ApiError)
     }
+}
+
+/// A JSON body that may be absent: no body at all reads as `T::default()` (e.g. a
+/// `PATCH` that changes nothing); a body is held to the same rules as `ApiJson`.
+pub struct OptionalJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for OptionalJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Default,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let declared_empty = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() == b"0");
+        let no_body = declared_empty || req.headers().get(header::CONTENT_TYPE).is_none();
+        if no_body {
+            let bytes = read_body(req, state).await?;
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return Ok(OptionalJson(T::default()));
+            }
+            return Err(ApiError(not_json()));
+        }
+        let bytes = json_body(req, state).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(OptionalJson(T::default()));
+        }
+        parse_json(&bytes).map(OptionalJson).map_err(ApiError)
+    }
+}
+
+fn not_json() -> AppError {
+    AppError::UnsupportedMediaType {
+        message: "Send a JSON body with Content-Type: application/json".into(),
+    }
+}
+
+/// The body of a request that says it is JSON (415 otherwise).
+async fn json_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    if !is_json(req.headers().get(header::CONTENT_TYPE)) {
+        return Err(ApiError(not_json()));
+    }
+    read_body(req, state).await
+}
+
+async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError(AppError::PayloadTooLarge)
+        } else {
+            ApiError(AppError::bad_request("The request body could not be read"))
+        }
+    })
 }
 
 fn is_json(content_type: Option<&HeaderValue>) -> bool {

@@ -15,6 +15,9 @@ use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
 use error::error_response;
 
+/// Where pictures are uploaded (relative to `/api/v1`); it takes larger bodies.
+pub const PICTURE_UPLOAD: &str = "/account/picture";
+
 /// One operation of the API: method, path (relative to `/api/v1`) and handler.
 pub struct Endpoint {
     pub method: Method,
@@ -44,7 +47,24 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(Method::POST, "/auth/register", auth::register),
         endpoint(Method::POST, "/auth/login", auth::login),
         endpoint(Method::POST, "/auth/logout", auth::logout),
+        endpoint(
+            Method::POST,
+            "/auth/password/change",
+            account::change_password,
+        ),
         endpoint(Method::GET, "/account", account::profile),
+        endpoint(Method::PATCH, "/account", account::update),
+        endpoint(Method::DELETE, "/account", account::delete),
+        endpoint(Method::GET, "/account/export", account::export),
+        endpoint(Method::PUT, PICTURE_UPLOAD, account::upload_picture),
+        endpoint(Method::DELETE, PICTURE_UPLOAD, account::delete_picture),
+        endpoint(Method::GET, "/account/sessions", account::devices),
+        endpoint(
+            Method::DELETE,
+            "/account/sessions/{id}",
+            account::sign_out_device,
+        ),
+        endpoint(Method::GET, "/users/{username}/picture", account::picture),
         endpoint(Method::GET, "/openapi.json", openapi),
     ]
 }

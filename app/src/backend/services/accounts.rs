@@ -1,13 +1,16 @@
-//! Accounts: registration, creation by an administrator, and sign-in by password.
+//! Accounts: registration, creation by an administrator, sign-in by password, the
+//! profile, password change, export and deletion.
 
 use super::throttle::{address_bucket, Limit, Throttle};
 use crate::backend::request::ClientInfo;
 use crate::backend::store::{NewUserRecord, StoreError, Unique, UserRecord};
 use crate::backend::AppState;
 use crate::domain::{
-    Credentials, FieldErrors, LoginId, NewAccount, RegisterInput, Registration, Role, User,
+    Credentials, Device, FieldErrors, LoginId, NewAccount, Password, PasswordChangeInput,
+    ProfilePatch, RegisterInput, Registration, Role, User,
 };
 use crate::error::AppError;
+use serde::Serialize;
 use time::OffsetDateTime;
 
 const USERNAME_TAKEN: &str = "This username is taken";
@@ -128,15 +131,45 @@ pub async fn authenticate(
 ) -> Result<User, AppError> {
     let credentials = Credentials::parse(login, password)?;
     let record = find_by_login(state, &credentials.login).await?;
-
-    let rules = &state.rules().throttle;
+    // Names without an account are counted too, so that 429 does not tell who exists.
     let account_key = match &record {
-        Some(record) => format!("login:account:{}", record.user.id),
+        Some(record) => account_throttle_key(&record.user.id),
         None => format!("login:{}", credentials.login.key()),
     };
+    match verify_password(
+        state,
+        &account_key,
+        record.as_ref(),
+        &credentials.password,
+        client,
+    )
+    .await?
+    {
+        Some(record) => Ok(record.user),
+        None => Err(AppError::InvalidCredentials),
+    }
+}
+
+/// The throttle counter of failed password checks for an account.
+fn account_throttle_key(user_id: &str) -> String {
+    format!("login:account:{user_id}")
+}
+
+/// Checks a password for an account (or against a dummy hash when there is none), under
+/// the failed-sign-in throttle: past the limit it refuses with 429 before checking. A
+/// failure is counted for the account and the client's address; a success clears the
+/// account's count. Returns the account when the password is right.
+async fn verify_password(
+    state: &AppState,
+    account_key: &str,
+    record: Option<&UserRecord>,
+    password: &Password,
+    client: &ClientInfo,
+) -> Result<Option<UserRecord>, AppError> {
+    let rules = &state.rules().throttle;
     let limits = [
         Limit {
-            key: account_key.clone(),
+            key: account_key.to_owned(),
             max_failures: rules.failed_logins_per_account,
         },
         Limit {
@@ -148,25 +181,47 @@ pub async fn authenticate(
     let now = OffsetDateTime::now_utc();
     throttle.check(&limits, now).await?;
 
-    let stored_hash = record.as_ref().map(|r| r.password_hash.as_str());
-    let verification = state
-        .hasher
-        .verify(&credentials.password, stored_hash)
-        .await?;
+    let stored_hash = record.map(|r| r.password_hash.as_str());
+    let verification = state.hasher.verify(password, stored_hash).await?;
     match record {
         Some(record) if verification.valid && !record.disabled => {
-            throttle.clear(&account_key).await?;
+            throttle.clear(account_key).await?;
             if verification.needs_rehash {
-                upgrade_hash(state, &record, &credentials).await;
+                upgrade_hash(state, record, password).await;
             }
-            Ok(record.user)
+            Ok(Some(record.clone()))
         }
         _ => {
             throttle.record_failure(&limits, now).await?;
-            tracing::info!(address = %client.address, "failed sign-in");
-            Err(AppError::InvalidCredentials)
+            tracing::info!(address = %client.address, "failed password check");
+            Ok(None)
         }
     }
+}
+
+/// Checks the password of a signed-in account before a sensitive change; a wrong one is
+/// a message next to `field` (and counts as a failed sign-in).
+async fn confirm_password(
+    state: &AppState,
+    user_id: &str,
+    password: &Password,
+    field: &str,
+    client: &ClientInfo,
+) -> Result<UserRecord, AppError> {
+    let record = state
+        .store
+        .user_by_id(user_id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    verify_password(
+        state,
+        &account_throttle_key(user_id),
+        Some(&record),
+        password,
+        client,
+    )
+    .await?
+    .ok_or_else(|| AppError::validation(field, "Incorrect password"))
 }
 
 async fn find_by_login(state: &AppState, login: &LoginId) -> Result<Option<UserRecord>, AppError> {
@@ -178,9 +233,9 @@ async fn find_by_login(state: &AppState, login: &LoginId) -> Result<Option<UserR
 
 /// Re-hashes a password stored with older parameters. Best effort: the sign-in succeeds
 /// whether or not this does.
-async fn upgrade_hash(state: &AppState, record: &UserRecord, credentials: &Credentials) {
+async fn upgrade_hash(state: &AppState, record: &UserRecord, password: &Password) {
     let result = async {
-        let hash = state.hasher.hash(&credentials.password).await?;
+        let hash = state.hasher.hash(password).await?;
         state
             .store
             .set_password_hash(&record.user.id, &hash, OffsetDateTime::now_utc())
@@ -201,4 +256,93 @@ pub async fn user_by_id(state: &AppState, id: &str) -> Result<Option<User>, AppE
         .await?
         .filter(|record| !record.disabled)
         .map(|record| record.user))
+}
+
+/// Applies a profile change (any subset of the editable fields) and returns the profile.
+pub async fn update_profile(
+    state: &AppState,
+    user_id: &str,
+    patch: &ProfilePatch,
+) -> Result<User, AppError> {
+    let now = OffsetDateTime::now_utc();
+    // The latest date anywhere on Earth (UTC+14): a birth date of "today" is accepted
+    // wherever the person is.
+    let today = (now + time::Duration::hours(14)).date();
+    let changes = patch.parse(today)?;
+    if !changes.is_empty() {
+        state.store.update_profile(user_id, &changes, now).await?;
+    }
+    user_by_id(state, user_id)
+        .await?
+        .ok_or(AppError::Unauthenticated)
+}
+
+/// Changes the password after checking the current one, and signs out every other
+/// session of the account (`keep_session` is the id hash of the one making the change).
+pub async fn change_password(
+    state: &AppState,
+    user: &User,
+    input: &PasswordChangeInput,
+    keep_session: Option<&str>,
+    client: &ClientInfo,
+) -> Result<(), AppError> {
+    let (current, new) = input.parse(state.rules(), &[&user.username, &user.email])?;
+    confirm_password(state, &user.id, &current, "current_password", client).await?;
+    let hash = state.hasher.hash(&new).await?;
+    let now = OffsetDateTime::now_utc();
+    state.store.set_password_hash(&user.id, &hash, now).await?;
+    let ended = state
+        .store
+        .delete_user_sessions_except(&user.id, keep_session)
+        .await?;
+    tracing::info!(user_id = %user.id, other_sessions_ended = ended, "password changed");
+    Ok(())
+}
+
+/// Deletes the account after checking its password: the row, its sessions (they
+/// cascade), its picture and its throttle counter. The caller ends the current session.
+pub async fn delete_account(
+    state: &AppState,
+    user: &User,
+    password: &str,
+    client: &ClientInfo,
+) -> Result<(), AppError> {
+    let password = Password::for_sign_in(password)
+        .map_err(|message| AppError::validation("password", message))?;
+    let record = confirm_password(state, &user.id, &password, "password", client).await?;
+    state.store.delete_user(&user.id).await?;
+    state
+        .store
+        .throttle_clear(&account_throttle_key(&user.id))
+        .await?;
+    if let Some(picture) = record.picture {
+        super::pictures::delete_blob(state, &picture.key).await;
+    }
+    tracing::info!(user_id = %user.id, "account deleted");
+    Ok(())
+}
+
+/// Everything Latchkey stores about an account, without secrets or hashes.
+#[derive(Clone, Debug, Serialize)]
+pub struct AccountExport {
+    #[serde(with = "time::serde::rfc3339")]
+    pub exported_at: OffsetDateTime,
+    pub account: User,
+    pub devices: Vec<Device>,
+}
+
+pub async fn export(
+    state: &AppState,
+    user: &User,
+    current_session: Option<&str>,
+) -> Result<AccountExport, AppError> {
+    let account = user_by_id(state, &user.id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let devices = super::sessions::devices(state, &user.id, current_session).await?;
+    Ok(AccountExport {
+        exported_at: OffsetDateTime::now_utc(),
+        account,
+        devices,
+    })
 }

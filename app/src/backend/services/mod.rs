@@ -4,5 +4,6 @@
 pub mod accounts;
 pub mod maintenance;
 pub mod passwords;
+pub mod pictures;
 pub mod sessions;
 pub mod throttle;

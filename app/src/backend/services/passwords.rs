@@ -1,13 +1,13 @@
-//! Password hashing: argon2id with OWASP's parameters, on a bounded pool of blocking
-//! threads so that hashing never stalls the async workers that serve everything else.
+//! Password hashing: argon2id with OWASP's parameters, on the bounded CPU pool so that
+//! hashing never stalls the async workers that serve everything else.
 
+use crate::backend::cpu::CpuPool;
 use crate::backend::internal_error;
 use crate::domain::Password;
 use crate::error::AppError;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use std::sync::{Arc, OnceLock};
-use tokio::sync::Semaphore;
+use std::sync::OnceLock;
 use unicode_normalization::UnicodeNormalization;
 
 /// OWASP (2023): argon2id, m = 19 MiB, t = 2, p = 1. About 20 ms of one core.
@@ -17,8 +17,7 @@ const PARALLELISM: u32 = 1;
 
 #[derive(Clone)]
 pub struct PasswordHasher {
-    /// One permit per hash that may run at once; waiting callers queue here, not on a thread.
-    permits: Arc<Semaphore>,
+    pool: CpuPool,
 }
 
 /// The outcome of checking a password.
@@ -55,42 +54,21 @@ fn dummy_hash() -> &'static str {
 }
 
 impl PasswordHasher {
-    pub fn new(workers: usize) -> PasswordHasher {
-        PasswordHasher {
-            permits: Arc::new(Semaphore::new(workers.max(1))),
-        }
-    }
-
-    /// Runs `job` on a blocking thread once a permit is free. The permit moves into the
-    /// job, so a caller that gives up (client gone) cannot let more hashes run than allowed.
-    async fn run<T: Send + 'static>(
-        &self,
-        job: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, AppError> {
-        let permit = self
-            .permits
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(internal_error)?;
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            job()
-        })
-        .await
-        .map_err(internal_error)
+    pub fn new(pool: CpuPool) -> PasswordHasher {
+        PasswordHasher { pool }
     }
 
     pub async fn hash(&self, password: &Password) -> Result<String, AppError> {
         let clear = normalised(password);
-        self.run(move || {
-            let salt = SaltString::generate(&mut rand::rngs::OsRng);
-            argon2()
-                .hash_password(clear.as_bytes(), &salt)
-                .map(|h| h.to_string())
-        })
-        .await?
-        .map_err(internal_error)
+        self.pool
+            .run(move || {
+                let salt = SaltString::generate(&mut rand::rngs::OsRng);
+                argon2()
+                    .hash_password(clear.as_bytes(), &salt)
+                    .map(|h| h.to_string())
+            })
+            .await?
+            .map_err(internal_error)
     }
 
     /// Checks `password` against `stored`; with no stored hash (unknown account) it checks
@@ -102,30 +80,31 @@ impl PasswordHasher {
     ) -> Result<Verification, AppError> {
         let clear = normalised(password);
         let stored = stored.map(str::to_owned);
-        self.run(move || {
-            let Some(stored) = stored else {
-                let dummy = PasswordHash::new(dummy_hash()).expect("the dummy hash parses");
-                let _ = argon2().verify_password(clear.as_bytes(), &dummy);
-                return Verification {
-                    valid: false,
-                    needs_rehash: false,
-                };
-            };
-            match PasswordHash::new(&stored) {
-                Ok(parsed) => Verification {
-                    valid: argon2().verify_password(clear.as_bytes(), &parsed).is_ok(),
-                    needs_rehash: !uses_current_parameters(&parsed),
-                },
-                Err(error) => {
-                    tracing::error!(%error, "unreadable password hash in the database");
-                    Verification {
+        self.pool
+            .run(move || {
+                let Some(stored) = stored else {
+                    let dummy = PasswordHash::new(dummy_hash()).expect("the dummy hash parses");
+                    let _ = argon2().verify_password(clear.as_bytes(), &dummy);
+                    return Verification {
                         valid: false,
                         needs_rehash: false,
+                    };
+                };
+                match PasswordHash::new(&stored) {
+                    Ok(parsed) => Verification {
+                        valid: argon2().verify_password(clear.as_bytes(), &parsed).is_ok(),
+                        needs_rehash: !uses_current_parameters(&parsed),
+                    },
+                    Err(error) => {
+                        tracing::error!(%error, "unreadable password hash in the database");
+                        Verification {
+                            valid: false,
+                            needs_rehash: false,
+                        }
                     }
                 }
-            }
-        })
-        .await
+            })
+            .await
     }
 }
 
@@ -146,7 +125,7 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_with_owasp_parameters_and_verifies() {
-        let hasher = PasswordHasher::new(2);
+        let hasher = PasswordHasher::new(CpuPool::new(2));
         let hash = hasher.hash(&password("violet-anchor-92")).await.unwrap();
         assert!(
             hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
@@ -172,14 +151,14 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_account_is_never_valid() {
-        let hasher = PasswordHasher::new(1);
+        let hasher = PasswordHasher::new(CpuPool::new(1));
         let result = hasher.verify(&password("anything"), None).await.unwrap();
         assert!(!result.valid);
     }
 
     #[tokio::test]
     async fn normalises_before_hashing() {
-        let hasher = PasswordHasher::new(1);
+        let hasher = PasswordHasher::new(CpuPool::new(1));
         // "é" precomposed versus "e" + combining acute accent.
         let hash = hasher.hash(&password("caf\u{e9}-latte-92")).await.unwrap();
         let decomposed = hasher
@@ -201,7 +180,7 @@ mod tests {
             .hash_password(b"violet-anchor-92", &salt)
             .unwrap()
             .to_string();
-        let result = PasswordHasher::new(1)
+        let result = PasswordHasher::new(CpuPool::new(1))
             .verify(&password("violet-anchor-92"), Some(&hash))
             .await
             .unwrap();

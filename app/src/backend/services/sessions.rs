@@ -8,7 +8,7 @@ use crate::backend::request::ClientInfo;
 use crate::backend::secrets::{Purpose, SecretKey};
 use crate::backend::store::{SessionRecord, Store, StoreError, Unique};
 use crate::backend::AppState;
-use crate::domain::User;
+use crate::domain::{Device, User};
 use crate::error::AppError;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -79,6 +79,72 @@ pub async fn current_user(state: &AppState, session: &Session) -> Result<Option<
             Ok(None)
         }
     }
+}
+
+/// The stored id (keyed hash) of the session a request came with, if it has one.
+pub fn current_id(state: &AppState, session: &Session) -> Option<String> {
+    session.id().map(|id| id_hash(&state.secret, &id))
+}
+
+fn id_hash(secret: &SecretKey, id: &Id) -> String {
+    secret.keyed_hash(Purpose::SessionId, &id.0.to_le_bytes())
+}
+
+/// The account's signed-in devices; `current` is the stored id of the caller's session.
+pub async fn devices(
+    state: &AppState,
+    user_id: &str,
+    current: Option<&str>,
+) -> Result<Vec<Device>, AppError> {
+    let now = OffsetDateTime::now_utc();
+    let rows = state.store.user_sessions(user_id, now).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let data: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(&row.data).ok()?;
+            let sign_in: SignIn = serde_json::from_value(data.get(SIGN_IN)?.clone()).ok()?;
+            Some(Device {
+                current: current == Some(row.id_hash.as_str()),
+                id: row.id_hash,
+                created_at: sign_in.signed_in_at,
+                last_seen_at: sign_in.last_seen_at,
+                user_agent: sign_in.user_agent,
+                address: sign_in.address,
+            })
+        })
+        .collect())
+}
+
+/// Signs out one of the account's devices (404 when it has none with that id). Signing
+/// out the current device ends this session too.
+pub async fn sign_out_device(
+    state: &AppState,
+    user_id: &str,
+    session: &Session,
+    device_id: &str,
+) -> Result<(), AppError> {
+    if current_id(state, session).as_deref() == Some(device_id) {
+        return sign_out(session).await;
+    }
+    if state.store.delete_user_session(user_id, device_id).await? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// Signs out every device of the account but this one; returns how many.
+pub async fn sign_out_other_devices(
+    state: &AppState,
+    user_id: &str,
+    session: &Session,
+) -> Result<u64, AppError> {
+    let keep = current_id(state, session);
+    Ok(state
+        .store
+        .delete_user_sessions_except(user_id, keep.as_deref())
+        .await?)
 }
 
 /// tower-sessions' `SessionStore` over the `Store` contract, keyed by HMAC of the id.

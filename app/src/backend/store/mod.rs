@@ -6,11 +6,11 @@
 
 mod postgres;
 mod sqlite;
-
+pub mod testing;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
-use crate::domain::{Role, User};
+use crate::domain::{ProfileChanges, Role, User};
 use async_trait::async_trait;
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -21,6 +21,14 @@ pub struct UserRecord {
     pub user: User,
     pub password_hash: String,
     pub disabled: bool,
+    pub picture: Option<PictureRef>,
+}
+
+/// Where a processed profile picture is kept, and the digest of its bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PictureRef {
+    pub key: String,
+    pub etag: String,
 }
 
 /// What `insert_user` writes.
@@ -104,6 +112,24 @@ pub trait Store: Send + Sync + 'static {
         hash: &str,
         now: OffsetDateTime,
     ) -> StoreResult<()>;
+    /// Applies the fields that `changes` names, each on its own (concurrent edits of
+    /// different fields do not undo each other).
+    async fn update_profile(
+        &self,
+        user_id: &str,
+        changes: &ProfileChanges,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// Sets or clears the picture; returns the one it replaced.
+    async fn set_picture(
+        &self,
+        user_id: &str,
+        picture: Option<&PictureRef>,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<PictureRef>>;
+    /// Deletes the account and everything that belongs to it (sessions cascade); returns
+    /// whether it existed.
+    async fn delete_user(&self, user_id: &str) -> StoreResult<bool>;
 
     // --- sessions
     /// Fails with `Conflict(Key)` when a session with that id hash exists.
@@ -119,6 +145,20 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
     /// Removes expired sessions; returns how many.
     async fn delete_expired_sessions(&self, now: OffsetDateTime) -> StoreResult<u64>;
+    /// The account's live sessions.
+    async fn user_sessions(
+        &self,
+        user_id: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Vec<SessionRecord>>;
+    /// Deletes one of the account's sessions; false when it has none with that id.
+    async fn delete_user_session(&self, user_id: &str, id_hash: &str) -> StoreResult<bool>;
+    /// Deletes all the account's sessions but `keep`; returns how many.
+    async fn delete_user_sessions_except(
+        &self,
+        user_id: &str,
+        keep: Option<&str>,
+    ) -> StoreResult<u64>;
 
     // --- throttle
     /// Counts one event for `key`: starts a new window at `now` when the current one began
@@ -186,5 +226,3 @@ fn parse_role(text: &str) -> StoreResult<Role> {
         reason,
     })
 }
-
-pub mod testing;

@@ -2,10 +2,10 @@
 //! balancer. Timestamps are TIMESTAMPTZ.
 
 use super::{
-    map_write_error, parse_role, NewUserRecord, SessionRecord, Store, StoreResult, ThrottleWindow,
-    UserRecord,
+    map_write_error, parse_role, NewUserRecord, PictureRef, SessionRecord, Store, StoreResult,
+    ThrottleWindow, UserRecord,
 };
-use crate::domain::User;
+use crate::domain::{picture_url, ProfileChanges, User};
 use async_trait::async_trait;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
@@ -19,7 +19,8 @@ pub struct PostgresStore {
 }
 
 const USER_COLUMNS: &str = "id, username, email, email_verified, password_hash, first_name, \
-     last_name, bio, location, birth_date, timezone, language, role, disabled, created_at";
+     last_name, bio, location, birth_date, timezone, language, role, disabled, created_at, \
+     picture_key, picture_etag";
 
 #[derive(sqlx::FromRow)]
 struct UserRow {
@@ -38,16 +39,21 @@ struct UserRow {
     role: String,
     disabled: bool,
     created_at: OffsetDateTime,
+    picture_key: Option<String>,
+    picture_etag: Option<String>,
 }
 
 impl TryFrom<UserRow> for UserRecord {
     type Error = super::StoreError;
 
     fn try_from(row: UserRow) -> StoreResult<UserRecord> {
+        let picture = match (row.picture_key, row.picture_etag) {
+            (Some(key), Some(etag)) => Some(PictureRef { key, etag }),
+            _ => None,
+        };
         Ok(UserRecord {
             user: User {
                 id: row.id,
-                username: row.username,
                 email: row.email,
                 email_verified: row.email_verified,
                 first_name: row.first_name,
@@ -57,12 +63,16 @@ impl TryFrom<UserRow> for UserRecord {
                 birth_date: row.birth_date,
                 timezone: row.timezone,
                 language: row.language,
-                picture_url: None,
+                picture_url: picture
+                    .as_ref()
+                    .map(|p| picture_url(&row.username, &p.etag)),
+                username: row.username,
                 role: parse_role(&row.role)?,
                 created_at: row.created_at,
             },
             password_hash: row.password_hash,
             disabled: row.disabled,
+            picture,
         })
     }
 }
@@ -73,6 +83,17 @@ struct SessionRow {
     user_id: Option<String>,
     data: String,
     expires_at: OffsetDateTime,
+}
+
+impl From<SessionRow> for SessionRecord {
+    fn from(row: SessionRow) -> SessionRecord {
+        SessionRecord {
+            id_hash: row.id_hash,
+            user_id: row.user_id,
+            data: row.data,
+            expires_at: row.expires_at,
+        }
+    }
 }
 
 impl PostgresStore {
@@ -158,6 +179,79 @@ impl Store for PostgresStore {
         Ok(())
     }
 
+    async fn update_profile(
+        &self,
+        user_id: &str,
+        changes: &ProfileChanges,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE users SET \
+               first_name = CASE WHEN $1 THEN $2 ELSE first_name END, \
+               last_name = CASE WHEN $3 THEN $4 ELSE last_name END, \
+               bio = CASE WHEN $5 THEN $6 ELSE bio END, \
+               location = CASE WHEN $7 THEN $8 ELSE location END, \
+               birth_date = CASE WHEN $9 THEN $10 ELSE birth_date END, \
+               timezone = COALESCE($11, timezone), \
+               language = COALESCE($12, language), \
+               updated_at = $13 \
+             WHERE id = $14",
+        )
+        .bind(changes.first_name.is_some())
+        .bind(changes.first_name.clone().flatten())
+        .bind(changes.last_name.is_some())
+        .bind(changes.last_name.clone().flatten())
+        .bind(changes.bio.is_some())
+        .bind(changes.bio.clone().flatten())
+        .bind(changes.location.is_some())
+        .bind(changes.location.clone().flatten())
+        .bind(changes.birth_date.is_some())
+        .bind(changes.birth_date.flatten())
+        .bind(&changes.timezone)
+        .bind(&changes.language)
+        .bind(now)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn set_picture(
+        &self,
+        user_id: &str,
+        picture: Option<&PictureRef>,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<PictureRef>> {
+        let mut tx = self.pool.begin().await?;
+        let old: Option<(Option<String>, Option<String>)> =
+            sqlx::query_as("SELECT picture_key, picture_etag FROM users WHERE id = $1 FOR UPDATE")
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        sqlx::query(
+            "UPDATE users SET picture_key = $1, picture_etag = $2, updated_at = $3 WHERE id = $4",
+        )
+        .bind(picture.map(|p| p.key.as_str()))
+        .bind(picture.map(|p| p.etag.as_str()))
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(match old {
+            Some((Some(key), Some(etag))) => Some(PictureRef { key, etag }),
+            _ => None,
+        })
+    }
+
+    async fn delete_user(&self, user_id: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM users WHERE id = $1")
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     async fn insert_session(&self, session: &SessionRecord) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO sessions (id_hash, user_id, data, expires_at) VALUES ($1, $2, $3, $4)",
@@ -200,12 +294,7 @@ impl Store for PostgresStore {
         .bind(now)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|row| SessionRecord {
-            id_hash: row.id_hash,
-            user_id: row.user_id,
-            data: row.data,
-            expires_at: row.expires_at,
-        }))
+        Ok(row.map(SessionRecord::from))
     }
 
     async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
@@ -221,6 +310,45 @@ impl Store for PostgresStore {
             .bind(now)
             .execute(&self.pool)
             .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn user_sessions(
+        &self,
+        user_id: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Vec<SessionRecord>> {
+        let rows = sqlx::query_as::<_, SessionRow>(
+            "SELECT id_hash, user_id, data, expires_at FROM sessions WHERE user_id = $1 AND expires_at > $2",
+        )
+        .bind(user_id)
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(SessionRecord::from).collect())
+    }
+
+    async fn delete_user_session(&self, user_id: &str, id_hash: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash = $2")
+            .bind(user_id)
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn delete_user_sessions_except(
+        &self,
+        user_id: &str,
+        keep: Option<&str>,
+    ) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "DELETE FROM sessions WHERE user_id = $1 AND ($2::TEXT IS NULL OR id_hash <> $2)",
+        )
+        .bind(user_id)
+        .bind(keep)
+        .execute(&self.pool)
+        .await?;
         Ok(done.rows_affected())
     }
 

@@ -2,10 +2,10 @@
 //! than fail, and timestamps are stored as Unix seconds.
 
 use super::{
-    map_write_error, parse_role, NewUserRecord, SessionRecord, Store, StoreError, StoreResult,
-    ThrottleWindow, UserRecord,
+    map_write_error, parse_role, NewUserRecord, PictureRef, SessionRecord, Store, StoreError,
+    StoreResult, ThrottleWindow, UserRecord,
 };
-use crate::domain::User;
+use crate::domain::{picture_url, ProfileChanges, User};
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
@@ -20,7 +20,8 @@ pub struct SqliteStore {
 }
 
 const USER_COLUMNS: &str = "id, username, email, email_verified, password_hash, first_name, \
-     last_name, bio, location, birth_date, timezone, language, role, disabled, created_at";
+     last_name, bio, location, birth_date, timezone, language, role, disabled, created_at, \
+     picture_key, picture_etag";
 
 #[derive(sqlx::FromRow)]
 struct UserRow {
@@ -39,6 +40,8 @@ struct UserRow {
     role: String,
     disabled: bool,
     created_at: i64,
+    picture_key: Option<String>,
+    picture_etag: Option<String>,
 }
 
 impl TryFrom<UserRow> for UserRecord {
@@ -59,10 +62,13 @@ impl TryFrom<UserRow> for UserRecord {
                 })
             })
             .transpose()?;
+        let picture = match (row.picture_key, row.picture_etag) {
+            (Some(key), Some(etag)) => Some(PictureRef { key, etag }),
+            _ => None,
+        };
         Ok(UserRecord {
             user: User {
                 id: row.id,
-                username: row.username,
                 email: row.email,
                 email_verified: row.email_verified,
                 first_name: row.first_name,
@@ -72,12 +78,16 @@ impl TryFrom<UserRow> for UserRecord {
                 birth_date,
                 timezone: row.timezone,
                 language: row.language,
-                picture_url: None,
+                picture_url: picture
+                    .as_ref()
+                    .map(|p| picture_url(&row.username, &p.etag)),
+                username: row.username,
                 role: parse_role(&row.role)?,
                 created_at: from_unix(row.created_at, "created_at")?,
             },
             password_hash: row.password_hash,
             disabled: row.disabled,
+            picture,
         })
     }
 }
@@ -88,6 +98,19 @@ struct SessionRow {
     user_id: Option<String>,
     data: String,
     expires_at: i64,
+}
+
+impl TryFrom<SessionRow> for SessionRecord {
+    type Error = StoreError;
+
+    fn try_from(row: SessionRow) -> StoreResult<SessionRecord> {
+        Ok(SessionRecord {
+            id_hash: row.id_hash,
+            user_id: row.user_id,
+            data: row.data,
+            expires_at: from_unix(row.expires_at, "expires_at")?,
+        })
+    }
 }
 
 fn from_unix(seconds: i64, column: &'static str) -> StoreResult<OffsetDateTime> {
@@ -198,6 +221,84 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn update_profile(
+        &self,
+        user_id: &str,
+        changes: &ProfileChanges,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let birth_date = changes.birth_date.map(|d| d.map(|d| d.to_string()));
+        sqlx::query(
+            "UPDATE users SET \
+               first_name = CASE WHEN ?1 THEN ?2 ELSE first_name END, \
+               last_name = CASE WHEN ?3 THEN ?4 ELSE last_name END, \
+               bio = CASE WHEN ?5 THEN ?6 ELSE bio END, \
+               location = CASE WHEN ?7 THEN ?8 ELSE location END, \
+               birth_date = CASE WHEN ?9 THEN ?10 ELSE birth_date END, \
+               timezone = COALESCE(?11, timezone), \
+               language = COALESCE(?12, language), \
+               updated_at = ?13 \
+             WHERE id = ?14",
+        )
+        .bind(changes.first_name.is_some())
+        .bind(changes.first_name.clone().flatten())
+        .bind(changes.last_name.is_some())
+        .bind(changes.last_name.clone().flatten())
+        .bind(changes.bio.is_some())
+        .bind(changes.bio.clone().flatten())
+        .bind(changes.location.is_some())
+        .bind(changes.location.clone().flatten())
+        .bind(birth_date.is_some())
+        .bind(birth_date.flatten())
+        .bind(&changes.timezone)
+        .bind(&changes.language)
+        .bind(now.unix_timestamp())
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn set_picture(
+        &self,
+        user_id: &str,
+        picture: Option<&PictureRef>,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<PictureRef>> {
+        let mut tx = self.pool.begin().await?;
+        // Write first, so the transaction takes the write lock (waiting its turn) before
+        // it reads the picture it replaces.
+        sqlx::query("UPDATE users SET updated_at = ?1 WHERE id = ?2")
+            .bind(now.unix_timestamp())
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        let old: Option<(Option<String>, Option<String>)> =
+            sqlx::query_as("SELECT picture_key, picture_etag FROM users WHERE id = ?1")
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        sqlx::query("UPDATE users SET picture_key = ?1, picture_etag = ?2 WHERE id = ?3")
+            .bind(picture.map(|p| p.key.as_str()))
+            .bind(picture.map(|p| p.etag.as_str()))
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(match old {
+            Some((Some(key), Some(etag))) => Some(PictureRef { key, etag }),
+            _ => None,
+        })
+    }
+
+    async fn delete_user(&self, user_id: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM users WHERE id = ?1")
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     async fn insert_session(&self, session: &SessionRecord) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO sessions (id_hash, user_id, data, expires_at) VALUES (?1, ?2, ?3, ?4)",
@@ -240,15 +341,7 @@ impl Store for SqliteStore {
         .bind(now.unix_timestamp())
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|row| {
-            Ok(SessionRecord {
-                id_hash: row.id_hash,
-                user_id: row.user_id,
-                data: row.data,
-                expires_at: from_unix(row.expires_at, "expires_at")?,
-            })
-        })
-        .transpose()
+        row.map(SessionRecord::try_from).transpose()
     }
 
     async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
@@ -264,6 +357,45 @@ impl Store for SqliteStore {
             .bind(now.unix_timestamp())
             .execute(&self.pool)
             .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn user_sessions(
+        &self,
+        user_id: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Vec<SessionRecord>> {
+        let rows = sqlx::query_as::<_, SessionRow>(
+            "SELECT id_hash, user_id, data, expires_at FROM sessions WHERE user_id = ?1 AND expires_at > ?2",
+        )
+        .bind(user_id)
+        .bind(now.unix_timestamp())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(SessionRecord::try_from).collect()
+    }
+
+    async fn delete_user_session(&self, user_id: &str, id_hash: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM sessions WHERE user_id = ?1 AND id_hash = ?2")
+            .bind(user_id)
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn delete_user_sessions_except(
+        &self,
+        user_id: &str,
+        keep: Option<&str>,
+    ) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "DELETE FROM sessions WHERE user_id = ?1 AND (?2 IS NULL OR id_hash <> ?2)",
+        )
+        .bind(user_id)
+        .bind(keep)
+        .execute(&self.pool)
+        .await?;
         Ok(done.rows_affected())
     }
 

@@ -19,8 +19,12 @@ pub struct FieldState {
 
 impl FieldState {
     pub fn new() -> FieldState {
+        FieldState::with_value(String::new())
+    }
+
+    pub fn with_value(value: impl Into<String>) -> FieldState {
         FieldState {
-            value: RwSignal::new(String::new()),
+            value: RwSignal::new(value.into()),
             touched: RwSignal::new(false),
             server_error: RwSignal::new(None),
         }
@@ -96,7 +100,20 @@ pub fn hold_back_invalid(ev: &leptos::ev::MouseEvent, valid: bool, fields: &[Fie
     }
 }
 
-/// A labelled input with its message. The browser's own check (`check`) shows once the
+/// What kind of control a field is.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Control {
+    /// `<input>` of a type (`text`, `email`, `password`, `date`, ...).
+    Input(&'static str),
+    #[default]
+    Text,
+    /// A multi-line `<textarea>`.
+    TextArea,
+    /// A `<select>` of `(value, label)` options.
+    Select(Vec<(String, String)>),
+}
+
+/// A labelled control with its message. The browser's own check (`check`) shows once the
 /// person has typed; the server's message shows until they edit the field.
 #[component]
 pub fn Field(
@@ -104,9 +121,10 @@ pub fn Field(
     name: &'static str,
     state: FieldState,
     #[prop(into)] check: Signal<Option<String>>,
-    #[prop(default = "text")] input_type: &'static str,
+    #[prop(default = Control::Text)] control: Control,
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(optional, into)] hint: Option<String>,
+    #[prop(default = true)] required: bool,
 ) -> impl IntoView {
     let input_id = format!("field-{name}");
     let message_id = format!("{name}-message");
@@ -120,29 +138,80 @@ pub fn Field(
         local.or_else(|| state.server_error.get())
     });
     let invalid = move || message.get().is_some();
-    // A password is never written into the page (not even as an attribute that CSS could
-    // read); other fields keep what was typed.
-    let secret = input_type == "password";
+    let aria_invalid = move || if invalid() { "true" } else { "false" };
     let described_by = if hint.is_some() {
         format!("{hint_id} {message_id}")
     } else {
         message_id.clone()
     };
+    let on_input = move |ev| state.edited(event_target_value(&ev));
+    let control = match control {
+        Control::TextArea => view! {
+            <textarea
+                id=input_id.clone()
+                name=name
+                rows="4"
+                required=required
+                aria-invalid=aria_invalid
+                aria-describedby=described_by
+                prop:value=move || state.value.get()
+                on:input=on_input
+            >
+                {state.value.get_untracked()}
+            </textarea>
+        }
+        .into_any(),
+        Control::Select(options) => view! {
+            <select
+                id=input_id.clone()
+                name=name
+                required=required
+                aria-invalid=aria_invalid
+                aria-describedby=described_by
+                on:change=on_input
+            >
+                {options
+                    .into_iter()
+                    .map(|(value, text)| {
+                        let selected = {
+                            let value = value.clone();
+                            move || state.value.get() == value
+                        };
+                        view! { <option value=value selected=selected>{text}</option> }
+                    })
+                    .collect_view()}
+            </select>
+        }
+        .into_any(),
+        Control::Input(_) | Control::Text => {
+            let input_type = match control {
+                Control::Input(kind) => kind,
+                _ => "text",
+            };
+            // A password is never written into the page (not even as an attribute that
+            // CSS could read); other fields keep what was typed.
+            let secret = input_type == "password";
+            view! {
+                <input
+                    id=input_id.clone()
+                    name=name
+                    type=input_type
+                    autocomplete=autocomplete
+                    required=required
+                    aria-invalid=aria_invalid
+                    aria-describedby=described_by
+                    value=move || (!secret).then(|| state.value.get())
+                    on:input=on_input
+                />
+            }
+            .into_any()
+        }
+    };
     view! {
         <div class="field" class:invalid=invalid>
-            <label for=input_id.clone()>{label}</label>
+            <label for=input_id>{label}</label>
             {hint.map(|text| view! { <p class="hint" id=hint_id.clone()>{text}</p> })}
-            <input
-                id=input_id
-                name=name
-                type=input_type
-                autocomplete=autocomplete
-                required=true
-                aria-invalid=move || if invalid() { "true" } else { "false" }
-                aria-describedby=described_by
-                value=move || (!secret).then(|| state.value.get())
-                on:input=move |ev| state.edited(event_target_value(&ev))
-            />
+            {control}
             <p class="field-message" id=message_id aria-live="polite" data-field=name>
                 {move || message.get()}
             </p>

@@ -1,3 +1,4 @@
+use super::avatar::Avatar;
 use crate::pages::use_auth;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -18,9 +19,10 @@ pub fn Header() -> impl IntoView {
                     {move || Suspend::new(async move {
                         match auth.user.await {
                             Ok(Some(user)) => view! {
-                                <span class="whoami">
-                                    "Signed in as " <strong data-testid="header-username">{user.username.clone()}</strong>
-                                </span>
+                                <a class="whoami" href="/account" title="Your account">
+                                    <Avatar user=user.clone() size="small"/>
+                                    <span>"Signed in as " <strong data-testid="header-username">{user.username.clone()}</strong></span>
+                                </a>
                                 <ActionForm action=auth.logout attr:class="inline-form">
                                     <button type="submit" class="button secondary">"Sign out"</button>
                                 </ActionForm>

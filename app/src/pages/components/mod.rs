@@ -1,4 +1,5 @@
 //! Widgets shared by several pages.
 
+pub mod avatar;
 pub mod form;
 pub mod header;

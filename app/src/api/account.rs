@@ -1,0 +1,144 @@
+//! The signed-in account: profile, picture, password, devices, deletion.
+
+use crate::domain::{Device, Secret, User};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::{MultipartData, MultipartFormData};
+
+#[cfg(feature = "ssr")]
+use crate::{
+    api::RequestContext,
+    backend::services::{accounts, pictures, sessions},
+    domain::{PasswordChangeInput, ProfilePatch},
+};
+
+/// Saves the profile form. Every field is sent; an empty one is cleared.
+#[allow(clippy::too_many_arguments)]
+#[server(prefix = "/fn", endpoint = "account/profile")]
+pub async fn update_profile(
+    first_name: String,
+    last_name: String,
+    bio: String,
+    location: String,
+    birth_date: String,
+    timezone: String,
+    language: String,
+) -> Result<User, AppError> {
+    let cx = RequestContext::get()?;
+    let patch = ProfilePatch {
+        first_name: Some(Some(first_name)),
+        last_name: Some(Some(last_name)),
+        bio: Some(Some(bio)),
+        location: Some(Some(location)),
+        birth_date: Some(Some(birth_date)),
+        timezone: Some(Some(timezone)),
+        language: Some(Some(language)),
+    };
+    let result = async {
+        let user = cx.user().await?;
+        accounts::update_profile(&cx.state, &user.id, &patch).await
+    }
+    .await;
+    cx.finish_form::<UpdateProfile, _>(result, &[])
+}
+
+/// Replaces the picture with an uploaded image (multipart field `file`).
+#[server(prefix = "/fn", endpoint = "account/picture", input = MultipartFormData)]
+pub async fn upload_picture(data: MultipartData) -> Result<User, AppError> {
+    let cx = RequestContext::get()?;
+    let result = async {
+        let user = cx.user().await?;
+        let multipart = data
+            .into_inner()
+            .ok_or_else(|| AppError::bad_request("Send the picture as multipart/form-data"))?;
+        let upload =
+            pictures::read_upload(multipart, cx.state.rules().upload.picture_max_bytes).await?;
+        pictures::replace(&cx.state, &user, upload).await
+    }
+    .await;
+    cx.finish_form::<UploadPicture, _>(result, &[])
+}
+
+#[server(prefix = "/fn", endpoint = "account/picture/remove")]
+pub async fn remove_picture() -> Result<User, AppError> {
+    let cx = RequestContext::get()?;
+    let result = async {
+        let user = cx.user().await?;
+        pictures::remove(&cx.state, &user).await
+    }
+    .await;
+    cx.finish_form::<RemovePicture, _>(result, &[])
+}
+
+/// Changes the password; every other device is signed out, this one stays signed in.
+#[server(prefix = "/fn", endpoint = "account/password")]
+pub async fn change_password(
+    current_password: Secret,
+    new_password: Secret,
+    new_password_confirmation: Secret,
+) -> Result<(), AppError> {
+    let cx = RequestContext::get()?;
+    let input = PasswordChangeInput {
+        current_password,
+        new_password,
+        new_password_confirmation,
+    };
+    let result = async {
+        let user = cx.user().await?;
+        let keep = sessions::current_id(&cx.state, &cx.session);
+        accounts::change_password(&cx.state, &user, &input, keep.as_deref(), &cx.client).await
+    }
+    .await;
+    cx.finish_form::<ChangePassword, _>(result, &[])
+}
+
+#[server(prefix = "/fn", endpoint = "account/devices")]
+pub async fn list_devices() -> Result<Vec<Device>, AppError> {
+    let cx = RequestContext::get()?;
+    let user = cx.user().await?;
+    let current = sessions::current_id(&cx.state, &cx.session);
+    let mut devices = sessions::devices(&cx.state, &user.id, current.as_deref()).await?;
+    devices.sort_by(|a, b| {
+        b.current
+            .cmp(&a.current)
+            .then(b.last_seen_at.cmp(&a.last_seen_at))
+    });
+    Ok(devices)
+}
+
+#[server(prefix = "/fn", endpoint = "account/devices/sign-out")]
+pub async fn sign_out_device(id: String) -> Result<(), AppError> {
+    let cx = RequestContext::get()?;
+    let result = async {
+        let user = cx.user().await?;
+        sessions::sign_out_device(&cx.state, &user.id, &cx.session, &id).await
+    }
+    .await;
+    cx.finish_form::<SignOutDevice, _>(result, &[])
+}
+
+#[server(prefix = "/fn", endpoint = "account/devices/sign-out-others")]
+pub async fn sign_out_other_devices() -> Result<u64, AppError> {
+    let cx = RequestContext::get()?;
+    let result = async {
+        let user = cx.user().await?;
+        sessions::sign_out_other_devices(&cx.state, &user.id, &cx.session).await
+    }
+    .await;
+    cx.finish_form::<SignOutOtherDevices, _>(result, &[])
+}
+
+/// Deletes the account (after checking its password) and ends this session.
+#[server(prefix = "/fn", endpoint = "account/delete")]
+pub async fn delete_account(password: Secret) -> Result<(), AppError> {
+    let cx = RequestContext::get()?;
+    let result = async {
+        let user = cx.user().await?;
+        accounts::delete_account(&cx.state, &user, password.expose(), &cx.client).await?;
+        sessions::sign_out(&cx.session).await?;
+        leptos_axum::redirect("/login?deleted=1");
+        Ok(())
+    }
+    .await;
+    cx.finish_form::<DeleteAccount, _>(result, &[])
+}

@@ -1,0 +1,51 @@
+use crate::api::account::DeleteAccount;
+use crate::domain::REQUIRED;
+use crate::pages::components::form::{
+    show_field_errors, submission_error, Control, Field, FieldState, FormAlert,
+};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+
+/// Download everything stored about the account, or delete it (with the password and
+/// a confirmation).
+#[component]
+pub fn DataSection(action: ServerAction<DeleteAccount>) -> impl IntoView {
+    let password = FieldState::new();
+    let error = submission_error(action);
+    show_field_errors(error, vec![("password", password)]);
+    let required =
+        Signal::derive(move || password.value.get().is_empty().then(|| REQUIRED.to_owned()));
+    let pending = action.pending();
+    view! {
+        <section class="card" aria-labelledby="data-title">
+            <h2 id="data-title">"Your data"</h2>
+            <p>"A copy of everything Latchkey stores about you, as JSON."</p>
+            <p>
+                <a class="button secondary" href="/api/v1/account/export" download="" data-testid="export">
+                    "Download my data"
+                </a>
+            </p>
+            <details class="danger-zone">
+                <summary>"Delete my account"</summary>
+                <p>
+                    "This deletes your account, your picture and every signed-in device, at once and for good."
+                </p>
+                <FormAlert error/>
+                // The browser's own checks stay on: both the password and the box are required.
+                <ActionForm action>
+                    <Field label="Your password" name="password" state=password check=required
+                        control=Control::Input("password") autocomplete="current-password"/>
+                    <label class="check">
+                        <input type="checkbox" name="confirm" required=true data-testid="confirm-delete"/>
+                        " I understand that this cannot be undone"
+                    </label>
+                    <div class="form-actions">
+                        <button type="submit" class="button danger" disabled=move || pending.get()>
+                            {move || if pending.get() { "Deleting…" } else { "Delete my account" }}
+                        </button>
+                    </div>
+                </ActionForm>
+            </details>
+        </section>
+    }
+}

@@ -1,0 +1,115 @@
+//! `/account`: everything about the signed-in account, one section each.
+
+mod data;
+mod devices;
+mod password;
+mod picture;
+mod profile;
+
+use super::use_auth;
+use crate::api::account::{
+    ChangePassword, DeleteAccount, RemovePicture, SignOutDevice, SignOutOtherDevices, UpdateProfile,
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+
+/// The actions of the account page. They live as long as the page, so a section that
+/// renders again (after the account is fetched again) still shows how its last
+/// submission went.
+#[derive(Clone, Copy)]
+struct Actions {
+    picture: picture::PictureState,
+    profile: ServerAction<UpdateProfile>,
+    remove_picture: ServerAction<RemovePicture>,
+    password: ServerAction<ChangePassword>,
+    sign_out_device: ServerAction<SignOutDevice>,
+    sign_out_others: ServerAction<SignOutOtherDevices>,
+    delete: ServerAction<DeleteAccount>,
+}
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let auth = use_auth();
+    let remove_picture = ServerAction::new();
+    let actions = Actions {
+        picture: picture::PictureState::new(remove_picture),
+        profile: ServerAction::new(),
+        remove_picture,
+        password: ServerAction::new(),
+        sign_out_device: ServerAction::new(),
+        sign_out_others: ServerAction::new(),
+        delete: ServerAction::new(),
+    };
+    // What changes the account itself makes the header (and this page) fetch it again.
+    Effect::watch(
+        move || {
+            (
+                actions.profile.version().get(),
+                actions.remove_picture.version().get(),
+                actions.delete.version().get(),
+            )
+        },
+        move |_, _, _| auth.refresh(),
+        false,
+    );
+
+    view! {
+        <Title text="Your account"/>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match auth.user.await {
+                    Ok(Some(user)) => view! {
+                        <div class="stack">
+                            <h1 class="page-title">"Your account"</h1>
+                            <profile::ProfileSection user=user.clone() action=actions.profile/>
+                            <picture::PictureSection user=user.clone() remove=actions.remove_picture state=actions.picture/>
+                            <password::PasswordSection user=user.clone() action=actions.password/>
+                            <devices::DevicesSection
+                                sign_out=actions.sign_out_device
+                                sign_out_others=actions.sign_out_others
+                                password=actions.password
+                            />
+                            <data::DataSection action=actions.delete/>
+                        </div>
+                    }
+                    .into_any(),
+                    Ok(None) => view! { <Redirect path="/login?next=/account"/> }.into_any(),
+                    Err(error) => view! {
+                        <section class="card"><p class="alert error" role="alert">{error.to_string()}</p></section>
+                    }
+                    .into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+const MOMENT: &[BorrowedFormatItem<'static>] =
+    format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+
+/// A moment as people read it (in UTC: the browser has no time zone database).
+fn moment(at: time::OffsetDateTime) -> String {
+    at.to_offset(time::UtcOffset::UTC)
+        .format(MOMENT)
+        .unwrap_or_default()
+}
+
+/// Today's date where the person is: the browser's date, or on the server the latest
+/// date anywhere on Earth (so that nothing valid is refused before the browser takes over).
+fn today() -> time::Date {
+    #[cfg(feature = "hydrate")]
+    {
+        let now = js_sys::Date::new_0();
+        let month =
+            time::Month::try_from(now.get_month() as u8 + 1).unwrap_or(time::Month::January);
+        if let Ok(date) =
+            time::Date::from_calendar_date(now.get_full_year() as i32, month, now.get_date() as u8)
+        {
+            return date;
+        }
+    }
+    (time::OffsetDateTime::now_utc() + time::Duration::hours(14)).date()
+}

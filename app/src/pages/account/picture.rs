@@ -1,0 +1,258 @@
+//! The profile picture: choose or drop an image, see it, watch it upload, replace or
+//! remove it. Uploads go to the `upload_picture` server function with XMLHttpRequest,
+//! the one browser API that reports upload progress; without JavaScript the same
+//! endpoint takes a plain multipart form.
+
+use crate::api::account::{RemovePicture, UploadPicture};
+use crate::domain::User;
+use crate::pages::components::avatar::Avatar;
+use crate::pages::components::form::{submission_error, FormAlert};
+use crate::pages::use_auth;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+
+/// Where an upload stands (only the browser uploads; the server renders `Idle`).
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub enum Upload {
+    Idle,
+    /// Sending; the fraction sent so far, when the browser knows it.
+    Sending(Option<f64>),
+    Done,
+    Failed(String),
+}
+
+/// The state of the picture form that outlives a render of the section (the page renders
+/// it again when the account is fetched again after an upload).
+#[derive(Clone, Copy)]
+pub struct PictureState {
+    upload: RwSignal<Upload>,
+    /// An object URL of the chosen file, shown until the picture is removed.
+    preview: RwSignal<Option<String>>,
+}
+
+impl PictureState {
+    pub fn new(remove: ServerAction<RemovePicture>) -> PictureState {
+        let state = PictureState {
+            upload: RwSignal::new(Upload::Idle),
+            preview: RwSignal::new(None),
+        };
+        Effect::watch(
+            move || remove.version().get(),
+            move |_, _, _| {
+                state.upload.set(Upload::Idle);
+                state.preview.set(None);
+            },
+            false,
+        );
+        state
+    }
+}
+
+#[component]
+pub fn PictureSection(
+    user: User,
+    remove: ServerAction<RemovePicture>,
+    state: PictureState,
+) -> impl IntoView {
+    let auth = use_auth();
+    let PictureState { upload, preview } = state;
+    let remove_error = submission_error(remove);
+    let has_picture = user.picture_url.is_some();
+    let max_bytes = auth
+        .rules
+        .get_untracked()
+        .and_then(Result::ok)
+        .map(|r| r.upload.picture_max_bytes)
+        .unwrap_or(1024 * 1024);
+
+    let choose = move |file: Option<web_file::File>| {
+        if let Some(file) = file {
+            web_file::start(file, max_bytes, upload, preview, move || auth.refresh());
+        }
+    };
+    let progress = move || match upload.get() {
+        Upload::Sending(fraction) => Some(fraction),
+        _ => None,
+    };
+    let status = move || match upload.get() {
+        Upload::Idle => None,
+        Upload::Sending(Some(f)) => Some(format!("Uploading… {:.0}%", f * 100.0)),
+        Upload::Sending(None) => Some("Uploading…".to_owned()),
+        Upload::Done => Some("Picture saved".to_owned()),
+        Upload::Failed(message) => Some(message),
+    };
+    let failed = move || matches!(upload.get(), Upload::Failed(_));
+
+    view! {
+        <section class="card" aria-labelledby="picture-title">
+            <h2 id="picture-title">"Picture"</h2>
+            <div class="picture-row">
+                {move || match preview.get() {
+                    Some(url) => view! { <img class="avatar large" src=url alt="Preview of the new picture"/> }.into_any(),
+                    None => view! { <Avatar user=user.clone()/> }.into_any(),
+                }}
+                <form
+                    class="dropzone"
+                    method="post"
+                    enctype="multipart/form-data"
+                    action=UploadPicture::PATH
+                    on:dragover=move |ev: leptos::ev::DragEvent| ev.prevent_default()
+                    on:drop=move |ev: leptos::ev::DragEvent| {
+                        ev.prevent_default();
+                        choose(web_file::dropped(&ev));
+                    }
+                    on:submit=move |ev: leptos::ev::SubmitEvent| {
+                        // With JavaScript, choosing a file uploads it at once.
+                        ev.prevent_default();
+                    }
+                >
+                    <label for="picture-file" class="dropzone-label">
+                        <strong>"Choose an image"</strong>
+                        " or drop it here. PNG, JPEG, GIF or WebP, up to "
+                        {format!("{} KB", max_bytes / 1024)}
+                        "; it is cropped to a square."
+                    </label>
+                    <input
+                        id="picture-file"
+                        type="file"
+                        name="file"
+                        accept="image/png,image/jpeg,image/gif,image/webp"
+                        on:change=move |ev| choose(web_file::chosen(&ev))
+                    />
+                    <noscript>
+                        <button type="submit" class="button secondary">"Upload"</button>
+                    </noscript>
+                    <Show when=move || progress().is_some()>
+                        <progress
+                            max="1"
+                            value=move || progress().flatten().map(|f| f.to_string())
+                            aria-label="Upload progress"
+                        ></progress>
+                    </Show>
+                    <p class="upload-status" class:error=failed role="status" data-testid="upload-status">
+                        {status}
+                    </p>
+                </form>
+            </div>
+            <FormAlert error=remove_error/>
+            {has_picture.then(|| view! {
+                <ActionForm action=remove attr:class="form-actions">
+                    <button type="submit" class="button secondary">"Remove picture"</button>
+                </ActionForm>
+            })}
+        </section>
+    }
+}
+
+/// Reading files from the page and sending them, in the browser only.
+mod web_file {
+    use super::*;
+
+    #[cfg(feature = "hydrate")]
+    pub type File = web_sys::File;
+    #[cfg(not(feature = "hydrate"))]
+    pub type File = ();
+
+    #[cfg(feature = "hydrate")]
+    pub fn chosen(ev: &leptos::ev::Event) -> Option<File> {
+        use wasm_bindgen::JsCast;
+        let input: web_sys::HtmlInputElement = ev.target()?.dyn_into().ok()?;
+        input.files()?.get(0)
+    }
+
+    #[cfg(not(feature = "hydrate"))]
+    pub fn chosen(_: &leptos::ev::Event) -> Option<File> {
+        None
+    }
+
+    #[cfg(feature = "hydrate")]
+    pub fn dropped(ev: &leptos::ev::DragEvent) -> Option<File> {
+        ev.data_transfer()?.files()?.get(0)
+    }
+
+    #[cfg(not(feature = "hydrate"))]
+    pub fn dropped(_: &leptos::ev::DragEvent) -> Option<File> {
+        None
+    }
+
+    /// Checks the file, shows it, and sends it; `saved` runs when the server took it.
+    #[cfg(feature = "hydrate")]
+    pub fn start(
+        file: File,
+        max_bytes: usize,
+        upload: RwSignal<Upload>,
+        preview: RwSignal<Option<String>>,
+        saved: impl Fn() + 'static,
+    ) {
+        use crate::error::AppError;
+        use wasm_bindgen::closure::Closure;
+        use wasm_bindgen::JsCast;
+
+        if file.size() > max_bytes as f64 {
+            upload.set(Upload::Failed(format!(
+                "This file is larger than {} KB; choose a smaller one",
+                max_bytes / 1024
+            )));
+            return;
+        }
+        if let Some(old) = preview.get_untracked() {
+            let _ = web_sys::Url::revoke_object_url(&old);
+        }
+        preview.set(web_sys::Url::create_object_url_with_blob(&file).ok());
+
+        let sent = (|| -> Result<(), wasm_bindgen::JsValue> {
+            let xhr = web_sys::XmlHttpRequest::new()?;
+            xhr.open("POST", UploadPicture::PATH)?;
+            xhr.set_request_header("Accept", "application/json")?;
+            let form = web_sys::FormData::new()?;
+            form.append_with_blob_and_filename("file", &file, &file.name())?;
+
+            let on_progress = Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(
+                move |ev: web_sys::ProgressEvent| {
+                    let fraction = ev
+                        .length_computable()
+                        .then(|| ev.loaded() / ev.total().max(1.0));
+                    upload.set(Upload::Sending(fraction));
+                },
+            );
+            xhr.upload()?
+                .set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+            on_progress.forget();
+
+            let request = xhr.clone();
+            let on_done = Closure::once(move || {
+                let status = request.status().unwrap_or(0);
+                let body = request.response_text().ok().flatten().unwrap_or_default();
+                if (200..300).contains(&status) {
+                    upload.set(Upload::Done);
+                    saved();
+                } else {
+                    let message = serde_json::from_str::<AppError>(&body)
+                        .map(|e| e.field("file").unwrap_or_else(|| e.to_string()))
+                        .unwrap_or_else(|_| format!("The upload failed (HTTP {status})"));
+                    upload.set(Upload::Failed(message));
+                }
+            });
+            xhr.set_onloadend(Some(on_done.as_ref().unchecked_ref()));
+            on_done.forget();
+
+            upload.set(Upload::Sending(Some(0.0)));
+            xhr.send_with_opt_form_data(Some(&form))
+        })();
+        if sent.is_err() {
+            upload.set(Upload::Failed("The upload could not start".into()));
+        }
+    }
+
+    #[cfg(not(feature = "hydrate"))]
+    pub fn start(
+        _: File,
+        _: usize,
+        _: RwSignal<Upload>,
+        _: RwSignal<Option<String>>,
+        _: impl Fn() + 'static,
+    ) {
+    }
+}
