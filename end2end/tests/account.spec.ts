@@ -60,6 +60,29 @@ test("upload a picture and see it in the header", async ({ page }) => {
   await expect(page.locator("header [data-testid=avatar-image]")).toHaveCount(0);
 });
 
+test("a slow upload shows its progress", async ({ page }) => {
+  const id = newIdentity("slow");
+  await register(page, id);
+  await page.goto("/account");
+  await waitForHydration(page);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.emulateNetworkConditions", {
+    offline: false,
+    latency: 20,
+    downloadThroughput: -1,
+    uploadThroughput: 150 * 1024,
+  });
+  const file = gradientPng(300, 300, true);
+  expect(file.length).toBeGreaterThan(200 * 1024);
+  await page.locator("#picture-file").setInputFiles({ name: "noise.png", mimeType: "image/png", buffer: file });
+  const bar = page.getByRole("progressbar", { name: "Upload progress" });
+  await expect(bar).toBeVisible();
+  await expect(page.getByTestId("upload-status")).toHaveText(/^Uploading… \d+%$/);
+  await expect(page.getByTestId("upload-status")).toHaveText("Picture saved", { timeout: 20_000 });
+  await expect(bar).toHaveCount(0);
+});
+
 test("change the password, then sign in with the new one", async ({ page }) => {
   const id = newIdentity("pw");
   await register(page, id);

@@ -26,8 +26,9 @@ export async function register(page: Page, id: { username: string; email: string
   await expect(page.getByTestId("home-username")).toHaveText(id.username);
 }
 
-/** A real PNG (a colour gradient), made here so the tests need no fixture files. */
-export function gradientPng(width: number, height: number): Buffer {
+/** A real PNG (a colour gradient, or noise that does not compress), made here so the
+ * tests need no fixture files. */
+export function gradientPng(width: number, height: number, noise = false): Buffer {
   const zlib = require("zlib") as typeof import("zlib");
   const crcTable = Array.from({ length: 256 }, (_, n) => {
     let c = n;
@@ -56,9 +57,9 @@ export function gradientPng(width: number, height: number): Buffer {
   for (let y = 0; y < height; y++) {
     const row = Buffer.alloc(1 + width * 3);
     for (let x = 0; x < width; x++) {
-      row[1 + x * 3] = (x * 255) / width;
-      row[2 + x * 3] = (y * 255) / height;
-      row[3 + x * 3] = 160;
+      row[1 + x * 3] = noise ? Math.random() * 255 : (x * 255) / width;
+      row[2 + x * 3] = noise ? Math.random() * 255 : (y * 255) / height;
+      row[3 + x * 3] = noise ? Math.random() * 255 : 160;
     }
     rows.push(row);
   }
