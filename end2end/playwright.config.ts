@@ -1,6 +1,11 @@
 import { defineConfig } from "@playwright/test";
+import * as path from "path";
 
 const port = Number(process.env.E2E_PORT ?? 3100);
+// Where the test SMTP server (started with the app by scripts/e2e-server) keeps what it
+// receives; tests/mail.ts reads it.
+const maildir = process.env.E2E_MAILDIR ?? path.join(__dirname, ".data", "maildir");
+process.env.E2E_MAILDIR = maildir;
 
 // Debian's Chromium, never Playwright's own browser download (this network cannot fetch it).
 export default defineConfig({
@@ -36,7 +41,7 @@ export default defineConfig({
     url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,
-    env: { E2E_PORT: String(port) },
+    env: { E2E_PORT: String(port), E2E_MAILDIR: maildir },
     stdout: "pipe",
     stderr: "pipe",
   },

@@ -106,6 +106,22 @@ build_release() {
   [ -x "$SERVER_BIN" ] || die "the build did not produce $SERVER_BIN"
 }
 
+# A real SMTP server for the mail tests: aiosmtpd (PyPI) in a virtual environment under
+# .tools/. The tests start and stop their own instances with it (one per test, so that a
+# test can take "the mail server" down and bring it back).
+ensure_smtp_sink() {
+  ensure_apt python3 python3-venv
+  local venv="$ROOT/.tools/python"
+  if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "import aiosmtpd" 2>/dev/null; then
+    note "aiosmtpd already installed in .tools/python"
+  else
+    step "Installing aiosmtpd (the SMTP server the mail tests talk to)"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check aiosmtpd==1.4.6
+  fi
+  export LATCHKEY_TEST_SMTP_PYTHON="$venv/bin/python"
+}
+
 # Starts a throwaway Postgres cluster on loopback in a temporary directory (no system
 # service) and exports LATCHKEY_TEST_POSTGRES_URL. It is stopped and removed on exit.
 start_postgres() {

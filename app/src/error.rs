@@ -32,6 +32,9 @@ pub enum AppError {
     /// 403: registration is closed or by invitation only.
     #[error("{message}")]
     RegistrationDisabled { message: String },
+    /// 403: the account must verify its email address before it can sign in.
+    #[error("Confirm your email address first: open the link we sent you")]
+    EmailNotVerified,
     /// 403: a state-changing request from another site.
     #[error("Cross-origin requests are not allowed")]
     CrossOriginRequest,
@@ -82,6 +85,7 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::RegistrationDisabled { .. } => "registration_disabled",
             AppError::CrossOriginRequest => "cross_origin_request",
+            AppError::EmailNotVerified => "email_not_verified",
             AppError::NotFound => "not_found",
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::Conflict { .. } => "conflict",
@@ -100,6 +104,7 @@ impl AppError {
             AppError::InvalidCredentials | AppError::Unauthenticated => 401,
             AppError::Forbidden
             | AppError::RegistrationDisabled { .. }
+            | AppError::EmailNotVerified
             | AppError::CrossOriginRequest => 403,
             AppError::NotFound => 404,
             AppError::MethodNotAllowed => 405,

@@ -3,7 +3,8 @@
 
 use app::backend::store::testing::{TestBackend, TestDatabase};
 use app::backend::store::{
-    self, NewUserRecord, PictureRef, SessionRecord, Store, StoreError, Unique,
+    self, NewUserRecord, PictureRef, QueuedMail, SessionRecord, Store, StoreError, TokenPurpose,
+    TokenRecord, Unique,
 };
 use app::domain::{ProfileChanges, Role};
 use std::sync::Arc;
@@ -366,6 +367,209 @@ async fn an_account_s_sessions_are_listed_and_ended(store: Arc<dyn Store>) {
     assert_eq!(store.user_sessions(&bob.id, t).await.unwrap().len(), 1);
 }
 
+fn token(
+    hash: &str,
+    user_id: &str,
+    purpose: TokenPurpose,
+    expires_at: OffsetDateTime,
+) -> TokenRecord {
+    TokenRecord {
+        id_hash: hash.into(),
+        user_id: user_id.into(),
+        purpose,
+        email: "t@example.org".into(),
+        attempts: 0,
+        created_at: now(),
+        expires_at,
+    }
+}
+
+async fn tokens_are_replaced_found_and_spent_once(store: Arc<dyn Store>) {
+    let user = new_user("tok", "tok@example.org");
+    store.insert_user(&user).await.unwrap();
+    let t = now();
+    let later = t + Duration::minutes(30);
+    store
+        .replace_token(&token("r1", &user.id, TokenPurpose::ResetPassword, later))
+        .await
+        .unwrap();
+    store
+        .replace_token(&token("v1", &user.id, TokenPurpose::VerifyEmail, later))
+        .await
+        .unwrap();
+    // A newer token of the same purpose replaces the older; other purposes stay.
+    store
+        .replace_token(&token("r2", &user.id, TokenPurpose::ResetPassword, later))
+        .await
+        .unwrap();
+    assert!(store
+        .find_token("r1", TokenPurpose::ResetPassword, t)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store
+        .find_token("v1", TokenPurpose::VerifyEmail, t)
+        .await
+        .unwrap()
+        .is_some());
+    // Another purpose does not match.
+    assert!(store
+        .find_token("r2", TokenPurpose::VerifyEmail, t)
+        .await
+        .unwrap()
+        .is_none());
+    let found = store
+        .find_token("r2", TokenPurpose::ResetPassword, t)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.user_id, user.id);
+    assert_eq!(found.expires_at, later);
+    let active = store
+        .active_token(&user.id, TokenPurpose::ResetPassword, t)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(active.id_hash, "r2");
+
+    assert_eq!(store.count_token_attempt("r2").await.unwrap(), 1);
+    assert_eq!(store.count_token_attempt("r2").await.unwrap(), 2);
+    let spent = store
+        .consume_token("r2", TokenPurpose::ResetPassword, t)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(spent.attempts, 2);
+    assert!(
+        store
+            .consume_token("r2", TokenPurpose::ResetPassword, t)
+            .await
+            .unwrap()
+            .is_none(),
+        "once"
+    );
+
+    // Expired tokens are neither found nor spent, then swept.
+    store
+        .replace_token(&token(
+            "old",
+            &user.id,
+            TokenPurpose::LoginCode,
+            t - Duration::seconds(1),
+        ))
+        .await
+        .unwrap();
+    assert!(store
+        .find_token("old", TokenPurpose::LoginCode, t)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store
+        .consume_token("old", TokenPurpose::LoginCode, t)
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(store.delete_expired_tokens(t).await.unwrap(), 1);
+    store
+        .delete_tokens(&user.id, TokenPurpose::VerifyEmail)
+        .await
+        .unwrap();
+    assert!(store
+        .find_token("v1", TokenPurpose::VerifyEmail, t)
+        .await
+        .unwrap()
+        .is_none());
+}
+
+async fn email_addresses_are_verified_and_changed(store: Arc<dyn Store>) {
+    let ada = new_user("ev1", "ev1@example.org");
+    let bob = new_user("ev2", "ev2@example.org");
+    store.insert_user(&ada).await.unwrap();
+    store.insert_user(&bob).await.unwrap();
+    assert!(
+        !store
+            .mark_email_verified(&ada.id, "other@example.org")
+            .await
+            .unwrap(),
+        "only the current address"
+    );
+    assert!(store
+        .mark_email_verified(&ada.id, "ev1@example.org")
+        .await
+        .unwrap());
+    assert!(
+        store
+            .user_by_id(&ada.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .user
+            .email_verified
+    );
+    let taken = store.change_email(&ada.id, "ev2@example.org", now()).await;
+    assert!(
+        matches!(taken, Err(StoreError::Conflict(Unique::Email))),
+        "{taken:?}"
+    );
+    store
+        .change_email(&ada.id, "new@example.org", now())
+        .await
+        .unwrap();
+    let moved = store
+        .user_by_email("new@example.org")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(moved.user.id, ada.id);
+    assert!(moved.user.email_verified);
+}
+
+async fn mail_is_claimed_retried_and_removed(store: Arc<dyn Store>) {
+    let t = now();
+    let mail = |id: &str, due: OffsetDateTime| QueuedMail {
+        id: id.into(),
+        payload: vec![0, 159, 146, 150, 255],
+        attempts: 0,
+        next_attempt_at: due,
+        created_at: t,
+    };
+    store.enqueue_mail(&mail("m1", t)).await.unwrap();
+    store
+        .enqueue_mail(&mail("m2", t + Duration::minutes(5)))
+        .await
+        .unwrap();
+    let lease = t + Duration::minutes(2);
+    let claimed = store.claim_mail(t, lease, 10).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].id, "m1");
+    assert_eq!(
+        claimed[0].payload,
+        vec![0, 159, 146, 150, 255],
+        "bytes survive"
+    );
+    // Claimed mail is leased: nobody else takes it before the lease ends.
+    assert!(store.claim_mail(t, lease, 10).await.unwrap().is_empty());
+    store
+        .retry_mail("m1", 1, t + Duration::seconds(30), "connection refused")
+        .await
+        .unwrap();
+    let later = store
+        .claim_mail(t + Duration::seconds(31), lease + Duration::minutes(1), 10)
+        .await
+        .unwrap();
+    assert_eq!(later.len(), 1);
+    assert_eq!(later[0].attempts, 1);
+    store.delete_mail("m1").await.unwrap();
+    let rest = store
+        .claim_mail(t + Duration::minutes(10), t + Duration::minutes(12), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        rest.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
+        ["m2"]
+    );
+}
+
 async fn migrations_are_idempotent(store: Arc<dyn Store>) {
     store.migrate().await.unwrap();
     store.migrate().await.unwrap();
@@ -412,5 +616,8 @@ contract!(
     profile_changes_touch_only_what_they_name,
     pictures_are_set_replaced_and_cleared,
     an_account_s_sessions_are_listed_and_ended,
+    tokens_are_replaced_found_and_spent_once,
+    email_addresses_are_verified_and_changed,
+    mail_is_claimed_retried_and_removed,
     migrations_are_idempotent,
 );

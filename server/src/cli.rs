@@ -30,6 +30,20 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Check the mail set-up.
+    Mail {
+        #[command(subcommand)]
+        command: MailCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// Send a test message now (not through the queue) and say whether it left.
+    Test {
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

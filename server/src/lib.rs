@@ -36,6 +36,7 @@ pub async fn run(state: AppState, listener: TcpListener) -> std::io::Result<()> 
         state.clone(),
         Duration::from_secs(3600),
     ));
+    tokio::spawn(app::backend::mail::run_worker(state.clone()));
     let app = router::app(state);
     // Without TCP_NODELAY, a streamed page waits ~40 ms on delayed ACKs (Nagle).
     let listener = listener.tap_io(|tcp| {

@@ -3,7 +3,7 @@ use app::backend::services::accounts;
 use app::backend::AppState;
 use app::domain::{NewAccount, RegisterInput, Role, Secret};
 use clap::Parser;
-use server::cli::{Cli, Command, UserCommand};
+use server::cli::{Cli, Command, MailCommand, UserCommand};
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
@@ -37,6 +37,9 @@ async fn main() -> ExitCode {
                     admin,
                 },
         } => create_user(config, username, email, admin).await,
+        Command::Mail {
+            command: MailCommand::Test { to },
+        } => mail_test(config, to).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -119,6 +122,20 @@ async fn create_user(
         user.email,
         user.id
     );
+    Ok(())
+}
+
+async fn mail_test(config: Config, to: String) -> Result<(), String> {
+    let to = app::domain::Email::parse(&to).map_err(|e| format!("--to: {e}"))?;
+    let state = state_for_command(config).await?;
+    let message =
+        app::backend::mail::Outgoing::new(app::backend::mail::Template::Test, to.as_str(), "en");
+    state
+        .mailer
+        .send_now(&message, state.config.public_url.as_str())
+        .await
+        .map_err(|e| format!("the test message to {to} was not sent: {e}"))?;
+    println!("Sent a test message to {to} ({}).", state.mailer.describe());
     Ok(())
 }
 

@@ -8,7 +8,7 @@ use leptos::server_fn::codec::{MultipartData, MultipartFormData};
 #[cfg(feature = "ssr")]
 use crate::{
     api::RequestContext,
-    backend::services::{accounts, pictures, sessions},
+    backend::services::{accounts, email, pictures, sessions},
     domain::{PasswordChangeInput, ProfilePatch},
 };
 
@@ -141,4 +141,28 @@ pub async fn delete_account(password: Secret) -> Result<(), AppError> {
     }
     .await;
     cx.finish_form::<DeleteAccount, _>(result, &[])
+}
+
+/// Mails a new verification link to the account's address ("send again").
+#[server(prefix = "/fn", endpoint = "account/email/resend")]
+pub async fn resend_verification() -> Result<(), AppError> {
+    let cx = RequestContext::get()?;
+    let result = async {
+        let user = cx.user().await?;
+        email::resend_for(&cx.state, &user).await
+    }
+    .await;
+    cx.finish_form::<ResendVerification, _>(result, &[])
+}
+
+/// Asks to move the account to another address: a link goes to the new one.
+#[server(prefix = "/fn", endpoint = "account/email")]
+pub async fn change_email(new_email: String, password: Secret) -> Result<(), AppError> {
+    let cx = RequestContext::get()?;
+    let result = async {
+        let user = cx.user().await?;
+        email::request_change(&cx.state, &user, &new_email, password.expose(), &cx.client).await
+    }
+    .await;
+    cx.finish_form::<ChangeEmail, _>(result, &[("new_email", &new_email)])
 }

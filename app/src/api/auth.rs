@@ -7,7 +7,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::{
     api::RequestContext,
-    backend::services::{accounts, sessions},
+    backend::services::{accounts, codes, email, recovery, sessions},
 };
 
 /// The policy the forms validate against (lengths, registration open or not, ...).
@@ -41,8 +41,12 @@ pub async fn register(
     let language = crate::domain::pick_language(cx.header("accept-language"));
     let result = async {
         let user = accounts::register(&cx.state, &input, language).await?;
-        sessions::sign_in(&cx.session, &user, &cx.client).await?;
-        leptos_axum::redirect("/");
+        if accounts::may_sign_in(&cx.state, &user) {
+            sessions::sign_in(&cx.session, &user, &cx.client).await?;
+            leptos_axum::redirect("/");
+        } else {
+            leptos_axum::redirect("/login?registered=1");
+        }
         Ok(user)
     }
     .await;
@@ -79,4 +83,77 @@ pub async fn logout() -> Result<(), AppError> {
         leptos_axum::redirect("/login");
     }
     cx.finish_form::<Logout, _>(result, &[])
+}
+
+/// Mails a reset link, if the address has an account. Answers the same either way.
+#[server(prefix = "/fn", endpoint = "auth/password/reset")]
+pub async fn request_password_reset(email: String) -> Result<(), AppError> {
+    let cx = RequestContext::get()?;
+    let result = recovery::request(&cx.state, &email).await;
+    cx.finish_form::<RequestPasswordReset, _>(result, &[("email", &email)])
+}
+
+/// Sets a new password from a reset link, then signs this browser in (every other
+/// session of the account has ended).
+#[server(prefix = "/fn", endpoint = "auth/password/reset/confirm")]
+pub async fn reset_password(
+    token: String,
+    new_password: Secret,
+    new_password_confirmation: Secret,
+) -> Result<User, AppError> {
+    let cx = RequestContext::get()?;
+    let result = async {
+        let user =
+            recovery::confirm(&cx.state, &token, &new_password, &new_password_confirmation).await?;
+        if accounts::may_sign_in(&cx.state, &user) {
+            sessions::sign_in(&cx.session, &user, &cx.client).await?;
+            leptos_axum::redirect("/");
+        } else {
+            leptos_axum::redirect("/login");
+        }
+        Ok(user)
+    }
+    .await;
+    cx.finish_form::<ResetPassword, _>(result, &[("token", &token)])
+}
+
+/// Confirms an email address (or an email change) from a mailed link.
+#[server(prefix = "/fn", endpoint = "auth/email/verify")]
+pub async fn verify_email(token: String) -> Result<User, AppError> {
+    let cx = RequestContext::get()?;
+    let result = email::verify(&cx.state, &token).await;
+    cx.finish_form::<VerifyEmail, _>(result, &[("token", &token)])
+}
+
+/// Mails a sign-in code, if the address has an account, then shows the code form.
+#[server(prefix = "/fn", endpoint = "auth/code")]
+pub async fn request_login_code(email: String) -> Result<(), AppError> {
+    let cx = RequestContext::get()?;
+    let result = codes::request(&cx.state, &email).await;
+    if result.is_ok() {
+        let query: String = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("email", email.trim())
+            .append_pair("sent", "1")
+            .finish();
+        leptos_axum::redirect(&format!("/login/code?{query}"));
+    }
+    cx.finish_form::<RequestLoginCode, _>(result, &[("email", &email)])
+}
+
+/// Signs in with an emailed code.
+#[server(prefix = "/fn", endpoint = "auth/code/verify")]
+pub async fn login_with_code(
+    email: String,
+    code: String,
+    next: Option<String>,
+) -> Result<User, AppError> {
+    let cx = RequestContext::get()?;
+    let result = async {
+        let user = codes::verify(&cx.state, &email, &code, &cx.client).await?;
+        sessions::sign_in(&cx.session, &user, &cx.client).await?;
+        leptos_axum::redirect(crate::domain::local_path(next.as_deref()).unwrap_or("/"));
+        Ok(user)
+    }
+    .await;
+    cx.finish_form::<LoginWithCode, _>(result, &[("email", &email), ("sent", "1")])
 }

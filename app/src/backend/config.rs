@@ -4,7 +4,7 @@
 //! the variable, so an admin fixes a bad deployment in one go.
 
 use crate::domain::{
-    AuthRules, PasswordRules, Registration, ThrottleRules, UploadRules, UsernameRules,
+    AuthRules, PasswordRules, Registration, ThrottleRules, TokenRules, UploadRules, UsernameRules,
 };
 use ipnet::IpNet;
 use std::collections::BTreeMap;
@@ -30,6 +30,14 @@ pub struct Config {
     pub hash_workers: usize,
     pub max_body_bytes: usize,
     pub log_format: LogFormat,
+    /// `smtp://` or `smtps://` with credentials; `None` writes mail to the outbox folder.
+    pub smtp_url: Option<SecretString>,
+    /// The sender, e.g. `Latchkey <noreply@example.com>`.
+    pub mail_from: String,
+    /// Tries before a message is given up.
+    pub mail_max_attempts: u32,
+    /// Wait before the first retry; it doubles with each failure (at most an hour).
+    pub mail_retry_seconds: u64,
     /// A tracing filter (`info`, `latchkey=debug,info`, ...).
     pub log_filter: String,
     /// Settings that were given but are not known; reported as warnings once logging runs.
@@ -174,6 +182,49 @@ impl Config {
             defaults.upload.picture_max_bytes,
             1024..=64 * 1024 * 1024,
         );
+        let smtp_url: Option<SecretString> = reader.parse_optional("SMTP_URL", |s| {
+            let scheme_ok = s.starts_with("smtp://") || s.starts_with("smtps://");
+            match url::Url::parse(s) {
+                Ok(url) if scheme_ok && url.host().is_some() => Ok(SecretString(s.to_owned())),
+                _ => Err("expected smtp://[USER:PASSWORD@]HOST[:PORT] or smtps://...".into()),
+            }
+        });
+        let default_from = format!(
+            "Latchkey <noreply@{}>",
+            public_url.host_str().unwrap_or("localhost")
+        );
+        let mail_from = reader.parse("MAIL_FROM", default_from, |s| {
+            s.parse::<lettre::message::Mailbox>()
+                .map(|_| s.to_owned())
+                .map_err(|_| "expected an address like `Latchkey <noreply@example.com>`".into())
+        });
+        let mail_max_attempts = reader.number("MAIL_MAX_ATTEMPTS", 10u32, 1..=100);
+        let mail_retry_seconds = reader.number("MAIL_RETRY_SECONDS", 30u64, 1..=3600);
+        let require_verified_email = reader.parse("REQUIRE_VERIFIED_EMAIL", false, parse_bool);
+        let token_defaults = TokenRules::default();
+        let tokens = TokenRules {
+            verification_hours: reader.number(
+                "VERIFY_TOKEN_HOURS",
+                token_defaults.verification_hours,
+                1..=24 * 30,
+            ),
+            reset_minutes: reader.number(
+                "RESET_TOKEN_MINUTES",
+                token_defaults.reset_minutes,
+                1..=24 * 60,
+            ),
+            login_code_minutes: reader.number(
+                "LOGIN_CODE_MINUTES",
+                token_defaults.login_code_minutes,
+                1..=60,
+            ),
+            login_code_attempts: reader.number(
+                "LOGIN_CODE_ATTEMPTS",
+                token_defaults.login_code_attempts,
+                1..=20,
+            ),
+        };
+        let mail_per_address = reader.number("MAIL_PER_ADDRESS_PER_HOUR", 5u32, 1..=1000);
         let log_filter = reader.parse("LOG", "info".to_owned(), |s| Ok(s.to_owned()));
         let log_format = reader.parse("LOG_FORMAT", LogFormat::Text, |s| match s {
             "text" => Ok(LogFormat::Text),
@@ -213,12 +264,15 @@ impl Config {
                 failed_logins_per_account: per_account,
                 failed_logins_per_address: per_address,
                 window_seconds: window,
+                mail_per_address_per_hour: mail_per_address,
             },
             languages: defaults.languages,
             upload: UploadRules {
                 picture_max_bytes,
                 ..defaults.upload
             },
+            tokens,
+            require_verified_email,
         };
         Ok(Config {
             bind,
@@ -234,6 +288,10 @@ impl Config {
             max_body_bytes,
             log_format,
             log_filter,
+            smtp_url,
+            mail_from,
+            mail_max_attempts,
+            mail_retry_seconds,
             unknown_settings,
         })
     }
@@ -337,6 +395,14 @@ fn parse_public_url(s: &str) -> Result<Url, String> {
         return Err("must not have a query or fragment".into());
     }
     Ok(url)
+}
+
+fn parse_bool(s: &str) -> Result<bool, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err("expected true or false".into()),
+    }
 }
 
 fn parse_proxies(s: &str) -> Result<Vec<IpNet>, String> {

@@ -7,6 +7,7 @@
 pub mod blobs;
 pub mod config;
 pub mod cpu;
+pub mod mail;
 pub mod request;
 pub mod secrets;
 pub mod services;

@@ -24,12 +24,21 @@ impl std::fmt::Debug for SecretKey {
 #[derive(Clone, Copy, Debug)]
 pub enum Purpose {
     SessionId,
+    /// One-time tokens mailed in links (verification, reset, email change).
+    Token,
+    /// Emailed sign-in codes (hashed with the account id).
+    LoginCode,
+    /// The key that encrypts mail waiting in the queue.
+    MailQueueKey,
 }
 
 impl Purpose {
     fn label(self) -> &'static [u8] {
         match self {
             Purpose::SessionId => b"latchkey/session-id/v1",
+            Purpose::Token => b"latchkey/token/v1",
+            Purpose::LoginCode => b"latchkey/login-code/v1",
+            Purpose::MailQueueKey => b"latchkey/mail-queue-key/v1",
         }
     }
 }
@@ -78,11 +87,20 @@ impl SecretKey {
 
     /// HMAC-SHA256 of `data` under a key bound to `purpose`, as lower-case hex.
     pub fn keyed_hash(&self, purpose: Purpose, data: &[u8]) -> String {
+        hex::encode(self.mac(purpose, data))
+    }
+
+    /// A 256-bit key for `purpose`, derived from the secret (HMAC as the PRF).
+    pub fn derive_key(&self, purpose: Purpose) -> [u8; 32] {
+        self.mac(purpose, b"key")
+    }
+
+    fn mac(&self, purpose: Purpose, data: &[u8]) -> [u8; 32] {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC accepts any key length");
         mac.update(purpose.label());
         mac.update(&[0]);
         mac.update(data);
-        hex::encode(mac.finalize().into_bytes())
+        mac.finalize().into_bytes().into()
     }
 }
 

@@ -1,6 +1,7 @@
 use crate::backend::blobs::{BlobStore, FileBlobStore};
 use crate::backend::config::Config;
 use crate::backend::cpu::CpuPool;
+use crate::backend::mail::Mailer;
 use crate::backend::secrets::SecretKey;
 use crate::backend::services::passwords::PasswordHasher;
 use crate::backend::store::{self, Store};
@@ -18,6 +19,7 @@ pub struct AppState {
     pub cpu: CpuPool,
     pub hasher: PasswordHasher,
     pub secret: SecretKey,
+    pub mailer: Mailer,
     pub leptos_options: LeptosOptions,
 }
 
@@ -30,6 +32,8 @@ pub enum StartupError {
     },
     #[error("cannot open the database: {0}")]
     Store(#[from] store::StoreError),
+    #[error("cannot set up mail: {0}")]
+    Mail(String),
 }
 
 impl AppState {
@@ -49,6 +53,7 @@ impl AppState {
         };
         let store = store::connect(&config.database_url).await?;
         store.migrate().await?;
+        let mailer = Mailer::new(&config, &secret).map_err(StartupError::Mail)?;
         let cpu = CpuPool::new(config.hash_workers);
         Ok(AppState {
             hasher: PasswordHasher::new(cpu.clone()),
@@ -57,6 +62,7 @@ impl AppState {
             config: Arc::new(config),
             store,
             secret,
+            mailer,
             leptos_options,
         })
     }

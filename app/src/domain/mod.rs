@@ -27,8 +27,8 @@ pub use profile::{
 };
 pub use redirect::local_path;
 pub use rules::{
-    AuthMethods, AuthRules, OidcProvider, PasswordRules, Registration, ThrottleRules, UploadRules,
-    UsernameRules,
+    AuthMethods, AuthRules, OidcProvider, PasswordRules, Registration, ThrottleRules, TokenRules,
+    UploadRules, UsernameRules,
 };
 pub use secret::Secret;
 pub use user::{picture_url, Role, User};

@@ -12,6 +12,30 @@ pub struct AuthRules {
     /// Interface languages a profile may choose (ISO 639-1 codes).
     pub languages: Vec<String>,
     pub upload: UploadRules,
+    pub tokens: TokenRules,
+    /// Whether an account must verify its email address before it can sign in.
+    pub require_verified_email: bool,
+}
+
+/// How long mailed links and codes live.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRules {
+    pub verification_hours: u32,
+    pub reset_minutes: u32,
+    pub login_code_minutes: u32,
+    /// Wrong guesses a sign-in code survives.
+    pub login_code_attempts: u32,
+}
+
+impl Default for TokenRules {
+    fn default() -> Self {
+        TokenRules {
+            verification_hours: 48,
+            reset_minutes: 30,
+            login_code_minutes: 10,
+            login_code_attempts: 5,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,6 +124,9 @@ pub struct ThrottleRules {
     /// Failed sign-ins allowed per client address within the window, then 429.
     pub failed_logins_per_address: u32,
     pub window_seconds: u64,
+    /// Mail-sending requests (reset, code, verification, email change) per recipient
+    /// address per hour, whether or not the address has an account.
+    pub mail_per_address_per_hour: u32,
 }
 
 impl Default for AuthRules {
@@ -114,6 +141,8 @@ impl Default for AuthRules {
                 .map(|l| l.to_string())
                 .collect(),
             upload: UploadRules::default(),
+            tokens: TokenRules::default(),
+            require_verified_email: false,
         }
     }
 }
@@ -146,6 +175,7 @@ impl Default for ThrottleRules {
             failed_logins_per_account: 10,
             failed_logins_per_address: 100,
             window_seconds: 15 * 60,
+            mail_per_address_per_hour: 5,
         }
     }
 }
@@ -175,7 +205,7 @@ impl AuthMethods {
             password: true,
             registration: rules.registration,
             registration_open: rules.registration == Registration::Open,
-            email_code: false,
+            email_code: true,
             oidc: Vec::new(),
             passkeys: false,
         }

@@ -23,6 +23,7 @@ pub fn LoginPage() -> impl IntoView {
     });
 
     let deleted = query.read_untracked().get_str("deleted") == Some("1");
+    let registered = query.read_untracked().get_str("registered") == Some("1");
     let login = FieldState::from_query("login");
     let password = FieldState::new();
     let error = submission_error(auth.login);
@@ -49,6 +50,11 @@ pub fn LoginPage() -> impl IntoView {
                         <h1 id="login-title">"Sign in"</h1>
                         {deleted.then(|| view! {
                             <p class="alert ok" role="status">"Your account was deleted."</p>
+                        })}
+                        {registered.then(|| view! {
+                            <p class="alert ok" role="status">
+                                "Your account is ready. Confirm your address with the link we mailed you, then sign in."
+                            </p>
                         })}
                         <FormAlert error/>
                         <ActionForm action=auth.login attr:novalidate=true>
@@ -81,6 +87,10 @@ pub fn LoginPage() -> impl IntoView {
                                 {move || if pending.get() { "Signing in…" } else { "Sign in" }}
                             </button>
                         </ActionForm>
+                        <p class="aside links">
+                            <A href="/forgot-password">"Forgot your password?"</A>
+                            <A href="/login/code">"Email me a sign-in code"</A>
+                        </p>
                         {registration_open.then(|| view! {
                             <p class="aside">"New here? " <A href="/register">"Create an account"</A></p>
                         })}

@@ -1,13 +1,18 @@
 //! The pages, one module per route, and the application shell around them.
 
 mod account;
+mod code;
 mod components;
 mod home;
 mod login;
 mod not_found;
+mod recovery;
 mod register;
+mod verify;
 
-use crate::api::auth::{get_current_user, get_rules, Login, Logout, Register};
+use crate::api::auth::{
+    get_current_user, get_rules, Login, LoginWithCode, Logout, Register, ResetPassword, VerifyEmail,
+};
 use crate::domain::{AuthRules, User};
 use crate::error::AppError;
 use components::header::Header;
@@ -45,6 +50,9 @@ pub struct Auth {
     pub login: ServerAction<Login>,
     pub register: ServerAction<Register>,
     pub logout: ServerAction<Logout>,
+    pub reset_password: ServerAction<ResetPassword>,
+    pub login_with_code: ServerAction<LoginWithCode>,
+    pub verify_email: ServerAction<VerifyEmail>,
     /// Bumped by anything that changes the signed-in account, so it is fetched again.
     pub changed: RwSignal<u32>,
     pub user: Resource<Result<Option<User>, AppError>>,
@@ -56,6 +64,9 @@ impl Auth {
         let login = ServerAction::<Login>::new();
         let register = ServerAction::<Register>::new();
         let logout = ServerAction::<Logout>::new();
+        let reset_password = ServerAction::<ResetPassword>::new();
+        let login_with_code = ServerAction::<LoginWithCode>::new();
+        let verify_email = ServerAction::<VerifyEmail>::new();
         let changed = RwSignal::new(0);
         let user = Resource::new_blocking(
             move || {
@@ -63,6 +74,9 @@ impl Auth {
                     login.version().get(),
                     register.version().get(),
                     logout.version().get(),
+                    reset_password.version().get(),
+                    login_with_code.version().get(),
+                    verify_email.version().get(),
                     changed.get(),
                 )
             },
@@ -73,6 +87,9 @@ impl Auth {
             login,
             register,
             logout,
+            reset_password,
+            login_with_code,
+            verify_email,
             changed,
             user,
             rules,
@@ -108,6 +125,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=login::LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/register") view=register::RegisterPage ssr=SsrMode::Async/>
                     <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login/code") view=code::CodeLoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/forgot-password") view=recovery::ForgotPasswordPage ssr=SsrMode::Async/>
+                    <Route path=path!("/reset-password") view=recovery::ResetPasswordPage ssr=SsrMode::Async/>
+                    <Route path=path!("/verify-email") view=verify::VerifyEmailPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

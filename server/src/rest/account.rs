@@ -3,7 +3,7 @@
 
 use super::error::{ApiError, ApiJson, OptionalJson};
 use super::extract::{session, Client, CurrentUser};
-use app::backend::services::{accounts, pictures, sessions};
+use app::backend::services::{accounts, email, pictures, sessions};
 use app::backend::AppState;
 use app::domain::{Device, ListParams, Page, PasswordChangeInput, ProfilePatch, Secret, User};
 use app::AppError;
@@ -183,4 +183,35 @@ pub async fn delete(
     accounts::delete_account(&state, &user, request.password.expose(), &client).await?;
     sessions::sign_out(&session(&parts)?).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct EmailChange {
+    new_email: String,
+    password: Secret,
+}
+
+/// `POST /account/email` -> 202: a link goes to the new address, a notice to the old.
+pub async fn change_email(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Client(client): Client,
+    ApiJson(request): ApiJson<EmailChange>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    email::request_change(
+        &state,
+        &user,
+        &request.new_email,
+        request.password.expose(),
+        &client,
+    )
+    .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(serde_json::json!({
+            "status": "accepted",
+            "message": "A confirmation link is on its way to the new address"
+        })),
+    ))
 }

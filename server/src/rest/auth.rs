@@ -2,7 +2,7 @@
 
 use super::error::{ApiError, ApiJson};
 use super::extract::{session, Client, CurrentUser};
-use app::backend::services::{accounts, sessions};
+use app::backend::services::{accounts, codes, email, recovery, sessions};
 use app::backend::AppState;
 use app::domain::{pick_language, AuthMethods, AuthRules, RegisterInput, Secret, User};
 use axum::extract::State;
@@ -33,7 +33,10 @@ pub async fn register(
             .and_then(|v| v.to_str().ok()),
     );
     let user = accounts::register(&state, &input, language).await?;
-    sessions::sign_in(&session(&parts)?, &user, &client).await?;
+    // When addresses must be verified first, the account exists but is not signed in.
+    if accounts::may_sign_in(&state, &user) {
+        sessions::sign_in(&session(&parts)?, &user, &client).await?;
+    }
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -62,4 +65,104 @@ pub async fn login(
 pub async fn logout(_: CurrentUser, parts: Parts) -> Result<StatusCode, ApiError> {
     sessions::sign_out(&session(&parts)?).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct EmailRequest {
+    email: String,
+}
+
+/// The body of every 202: the same whether or not the address has an account.
+fn accepted(message: &str) -> (StatusCode, Json<serde_json::Value>) {
+    (
+        StatusCode::ACCEPTED,
+        Json(serde_json::json!({ "status": "accepted", "message": message })),
+    )
+}
+
+const SENT_IF_ACCOUNT: &str = "If an account has this address, a message is on its way";
+
+/// `POST /auth/password/reset` -> 202, the same answer whether or not the account exists.
+pub async fn request_reset(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<EmailRequest>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    recovery::request(&state, &request.email).await?;
+    Ok(accepted(SENT_IF_ACCOUNT))
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct ResetConfirmation {
+    token: String,
+    new_password: Secret,
+    new_password_confirmation: Secret,
+}
+
+/// `POST /auth/password/reset/confirm` -> 204; every session of the account ends.
+pub async fn confirm_reset(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<ResetConfirmation>,
+) -> Result<StatusCode, ApiError> {
+    recovery::confirm(
+        &state,
+        &request.token,
+        &request.new_password,
+        &request.new_password_confirmation,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct TokenRequest {
+    token: String,
+}
+
+/// `POST /auth/email/verify` -> 204.
+pub async fn verify_email(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<TokenRequest>,
+) -> Result<StatusCode, ApiError> {
+    email::verify(&state, &request.token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /auth/email/verify/resend` -> 202 always.
+pub async fn resend_verification(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<EmailRequest>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    email::resend(&state, &request.email).await?;
+    Ok(accepted(SENT_IF_ACCOUNT))
+}
+
+/// `POST /auth/code` -> 202 always; mails a one-time code to an account's address.
+pub async fn request_code(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<EmailRequest>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    codes::request(&state, &request.email).await?;
+    Ok(accepted(SENT_IF_ACCOUNT))
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct CodeRequest {
+    email: String,
+    code: String,
+}
+
+/// `POST /auth/code/verify` -> 200 with the account, signed in.
+pub async fn verify_code(
+    State(state): State<AppState>,
+    Client(client): Client,
+    parts: Parts,
+    ApiJson(request): ApiJson<CodeRequest>,
+) -> Result<Json<User>, ApiError> {
+    let user = codes::verify(&state, &request.email, &request.code, &client).await?;
+    sessions::sign_in(&session(&parts)?, &user, &client).await?;
+    Ok(Json(user))
 }

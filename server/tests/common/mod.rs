@@ -2,6 +2,8 @@
 //! kind, and HTTP clients that keep cookies like a browser.
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use app::backend::config::Config;
 use app::backend::store::testing::{TestBackend, TestDatabase};
 use app::backend::AppState;
@@ -18,6 +20,8 @@ pub struct TestApp {
     pub state: AppState,
     /// A client with its own cookie jar: one "browser".
     pub client: reqwest::Client,
+    /// The mail server this app sends to (see `spawn_with_mail`).
+    pub mail: Option<smtp::SmtpSink>,
     pub db: TestDatabase,
 }
 
@@ -28,9 +32,24 @@ pub async fn spawn(backend: Backend) -> Option<TestApp> {
     spawn_with(backend, &[]).await
 }
 
-/// Starts the app with extra `LATCHKEY_*` settings.
+/// Starts the app with extra `LATCHKEY_*` settings. Mail goes to the outbox folder.
 pub async fn spawn_with(backend: Backend, settings: &[(&str, &str)]) -> Option<TestApp> {
+    start(backend, settings, false).await
+}
+
+/// Starts the app sending mail through a real SMTP server of its own (`app.mail`), with
+/// retries one second apart.
+pub async fn spawn_with_mail(backend: Backend, settings: &[(&str, &str)]) -> Option<TestApp> {
+    start(backend, settings, true).await
+}
+
+async fn start(backend: Backend, settings: &[(&str, &str)], with_mail: bool) -> Option<TestApp> {
     let db = TestDatabase::new(backend).await?;
+    let mail = if with_mail {
+        Some(smtp::SmtpSink::start(db.dir.join("maildir"))?)
+    } else {
+        None
+    };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let mut env = vec![
@@ -41,7 +60,11 @@ pub async fn spawn_with(backend: Backend, settings: &[(&str, &str)]) -> Option<T
         ),
         ("LATCHKEY_BIND".to_string(), address.to_string()),
         ("LATCHKEY_HASH_WORKERS".to_string(), "2".to_string()),
+        ("LATCHKEY_MAIL_RETRY_SECONDS".to_string(), "1".to_string()),
     ];
+    if let Some(mail) = &mail {
+        env.push(("LATCHKEY_SMTP_URL".to_string(), mail.url()));
+    }
     env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let config = Config::from_values(BTreeMap::new(), env).expect("valid test configuration");
     let options = server::leptos_options(&config, db.dir.join("site"));
@@ -54,6 +77,7 @@ pub async fn spawn_with(backend: Backend, settings: &[(&str, &str)]) -> Option<T
         address,
         state,
         client: browser(),
+        mail,
         db,
     })
 }

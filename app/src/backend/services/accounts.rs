@@ -36,7 +36,18 @@ pub async fn register(
         }
     }
     let account = NewAccount::parse(input, state.rules())?;
-    create_account(state, account, Role::User, language).await
+    let user = create_account(state, account, Role::User, language).await?;
+    // The account exists whether or not the mail can be queued; "send again" is there.
+    if let Err(error) = super::email::send_verification(state, &user).await {
+        tracing::warn!(user_id = %user.id, %error, "could not queue the verification mail");
+    }
+    Ok(user)
+}
+
+/// Whether a new or signed-in account may hold a session yet: not before it verified
+/// its address, when the configuration requires that.
+pub fn may_sign_in(state: &AppState, user: &User) -> bool {
+    user.email_verified || !state.rules().require_verified_email
 }
 
 /// Creates an account whatever the registration setting (administrators, invitations).
@@ -145,14 +156,43 @@ pub async fn authenticate(
     )
     .await?
     {
+        Some(record) if !may_sign_in(state, &record.user) => Err(AppError::EmailNotVerified),
         Some(record) => Ok(record.user),
         None => Err(AppError::InvalidCredentials),
     }
 }
 
-/// The throttle counter of failed password checks for an account.
-fn account_throttle_key(user_id: &str) -> String {
+/// The throttle counter of failed sign-ins (password or code) for an account.
+pub(super) fn account_throttle_key(user_id: &str) -> String {
     format!("login:account:{user_id}")
+}
+
+/// The failed-sign-in limits: per account (or per name without one) and per address.
+pub(super) fn sign_in_limits(
+    state: &AppState,
+    account_key: &str,
+    client: &ClientInfo,
+) -> [Limit; 2] {
+    let rules = &state.rules().throttle;
+    [
+        Limit {
+            key: account_key.to_owned(),
+            max_failures: rules.failed_logins_per_account,
+        },
+        Limit {
+            key: format!("login:address:{}", address_bucket(client.address)),
+            max_failures: rules.failed_logins_per_address,
+        },
+    ]
+}
+
+/// Forgets an account's failed sign-ins (after a successful reset).
+pub(super) async fn clear_failed_sign_ins(state: &AppState, user_id: &str) -> Result<(), AppError> {
+    state
+        .store
+        .throttle_clear(&account_throttle_key(user_id))
+        .await?;
+    Ok(())
 }
 
 /// Checks a password for an account (or against a dummy hash when there is none), under
@@ -166,18 +206,8 @@ async fn verify_password(
     password: &Password,
     client: &ClientInfo,
 ) -> Result<Option<UserRecord>, AppError> {
-    let rules = &state.rules().throttle;
-    let limits = [
-        Limit {
-            key: account_key.to_owned(),
-            max_failures: rules.failed_logins_per_account,
-        },
-        Limit {
-            key: format!("login:address:{}", address_bucket(client.address)),
-            max_failures: rules.failed_logins_per_address,
-        },
-    ];
-    let throttle = Throttle::new(state.store.as_ref(), rules.window_seconds);
+    let limits = sign_in_limits(state, account_key, client);
+    let throttle = Throttle::new(state.store.as_ref(), state.rules().throttle.window_seconds);
     let now = OffsetDateTime::now_utc();
     throttle.check(&limits, now).await?;
 
@@ -201,7 +231,7 @@ async fn verify_password(
 
 /// Checks the password of a signed-in account before a sensitive change; a wrong one is
 /// a message next to `field` (and counts as a failed sign-in).
-async fn confirm_password(
+pub(super) async fn confirm_password(
     state: &AppState,
     user_id: &str,
     password: &Password,
@@ -295,6 +325,12 @@ pub async fn change_password(
         .store
         .delete_user_sessions_except(&user.id, keep_session)
         .await?;
+    // A reset link mailed before the change must not undo it.
+    state
+        .store
+        .delete_tokens(&user.id, crate::backend::store::TokenPurpose::ResetPassword)
+        .await?;
+    super::email::notify_password_changed(state, user).await;
     tracing::info!(user_id = %user.id, other_sessions_ended = ended, "password changed");
     Ok(())
 }

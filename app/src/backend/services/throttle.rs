@@ -11,7 +11,23 @@ use time::{Duration, OffsetDateTime};
 #[derive(Clone, Debug)]
 pub struct Limit {
     pub key: String,
+    /// Events allowed in a window (failures, or requests for `count_request`).
     pub max_failures: u32,
+}
+
+/// Refuses (429) the sixth mail-sending request to the same address within an hour (by
+/// default), whether or not the address has an account.
+pub async fn mail_request(
+    state: &crate::backend::AppState,
+    email: &crate::domain::Email,
+) -> Result<(), AppError> {
+    let limit = Limit {
+        key: format!("mail:{email}"),
+        max_failures: state.rules().throttle.mail_per_address_per_hour,
+    };
+    Throttle::new(state.store.as_ref(), 3600)
+        .count_request(&limit, OffsetDateTime::now_utc())
+        .await
 }
 
 pub struct Throttle<'a> {
@@ -60,6 +76,23 @@ impl<'a> Throttle<'a> {
             self.store
                 .throttle_hit(&limit.key, now, self.window)
                 .await?;
+        }
+        Ok(())
+    }
+
+    /// Counts one request against `limit` (requests, not failures) and refuses with 429
+    /// once the window holds more than it allows.
+    pub async fn count_request(&self, limit: &Limit, now: OffsetDateTime) -> Result<(), AppError> {
+        let window = self
+            .store
+            .throttle_hit(&limit.key, now, self.window)
+            .await?;
+        if window.count > limit.max_failures {
+            let ends = window.started_at + self.window;
+            let wait = u64::try_from((ends - now).whole_seconds())
+                .unwrap_or(0)
+                .max(1);
+            return Err(AppError::TooManyRequests { retry_after: wait });
         }
         Ok(())
     }

@@ -54,6 +54,64 @@ pub struct SessionRecord {
     pub expires_at: OffsetDateTime,
 }
 
+/// What a one-time token or code is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenPurpose {
+    VerifyEmail,
+    ResetPassword,
+    ChangeEmail,
+    LoginCode,
+}
+
+impl TokenPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenPurpose::VerifyEmail => "verify_email",
+            TokenPurpose::ResetPassword => "reset_password",
+            TokenPurpose::ChangeEmail => "change_email",
+            TokenPurpose::LoginCode => "login_code",
+        }
+    }
+
+    fn parse(text: &str) -> StoreResult<TokenPurpose> {
+        Ok(match text {
+            "verify_email" => TokenPurpose::VerifyEmail,
+            "reset_password" => TokenPurpose::ResetPassword,
+            "change_email" => TokenPurpose::ChangeEmail,
+            "login_code" => TokenPurpose::LoginCode,
+            other => {
+                return Err(StoreError::Corrupt {
+                    column: "purpose",
+                    reason: format!("unknown token purpose {other:?}"),
+                })
+            }
+        })
+    }
+}
+
+/// A one-time token or code, as stored: only its keyed hash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenRecord {
+    pub id_hash: String,
+    pub user_id: String,
+    pub purpose: TokenPurpose,
+    /// The address it was mailed to.
+    pub email: String,
+    pub attempts: u32,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+/// A message waiting in the outgoing queue; `payload` is encrypted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueuedMail {
+    pub id: String,
+    pub payload: Vec<u8>,
+    pub attempts: u32,
+    pub next_attempt_at: OffsetDateTime,
+    pub created_at: OffsetDateTime,
+}
+
 /// A throttle counter: how many events since the window started.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ThrottleWindow {
@@ -130,6 +188,64 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes the account and everything that belongs to it (sessions cascade); returns
     /// whether it existed.
     async fn delete_user(&self, user_id: &str) -> StoreResult<bool>;
+    /// Marks the address verified, if it is still the account's address.
+    async fn mark_email_verified(&self, user_id: &str, email: &str) -> StoreResult<bool>;
+    /// Makes `email` (verified) the account's address; `Conflict(Email)` when taken.
+    async fn change_email(
+        &self,
+        user_id: &str,
+        email: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+
+    // --- one-time tokens
+    /// Stores a token, replacing the account's other tokens of the same purpose (a newer
+    /// request makes the older one worthless).
+    async fn replace_token(&self, token: &TokenRecord) -> StoreResult<()>;
+    /// A live token, without using it.
+    async fn find_token(
+        &self,
+        id_hash: &str,
+        purpose: TokenPurpose,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<TokenRecord>>;
+    /// Takes a live token for use: deleted and returned, at most once.
+    async fn consume_token(
+        &self,
+        id_hash: &str,
+        purpose: TokenPurpose,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<TokenRecord>>;
+    /// The account's live token of that purpose, if any.
+    async fn active_token(
+        &self,
+        user_id: &str,
+        purpose: TokenPurpose,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<TokenRecord>>;
+    /// Counts one wrong guess at a token; returns the guesses so far.
+    async fn count_token_attempt(&self, id_hash: &str) -> StoreResult<u32>;
+    async fn delete_tokens(&self, user_id: &str, purpose: TokenPurpose) -> StoreResult<()>;
+    async fn delete_expired_tokens(&self, now: OffsetDateTime) -> StoreResult<u64>;
+
+    // --- outgoing mail
+    async fn enqueue_mail(&self, mail: &QueuedMail) -> StoreResult<()>;
+    /// Takes up to `limit` messages that are due at `now`, pushing their next attempt to
+    /// `lease_until` so that no other instance sends them meanwhile.
+    async fn claim_mail(
+        &self,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+        limit: u32,
+    ) -> StoreResult<Vec<QueuedMail>>;
+    async fn delete_mail(&self, id: &str) -> StoreResult<()>;
+    async fn retry_mail(
+        &self,
+        id: &str,
+        attempts: u32,
+        next_attempt_at: OffsetDateTime,
+        error: &str,
+    ) -> StoreResult<()>;
 
     // --- sessions
     /// Fails with `Conflict(Key)` when a session with that id hash exists.

@@ -2,8 +2,8 @@
 //! balancer. Timestamps are TIMESTAMPTZ.
 
 use super::{
-    map_write_error, parse_role, NewUserRecord, PictureRef, SessionRecord, Store, StoreResult,
-    ThrottleWindow, UserRecord,
+    map_write_error, parse_role, NewUserRecord, PictureRef, QueuedMail, SessionRecord, Store,
+    StoreError, StoreResult, ThrottleWindow, TokenPurpose, TokenRecord, UserRecord,
 };
 use crate::domain::{picture_url, ProfileChanges, User};
 use async_trait::async_trait;
@@ -92,6 +92,56 @@ impl From<SessionRow> for SessionRecord {
             user_id: row.user_id,
             data: row.data,
             expires_at: row.expires_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    id_hash: String,
+    user_id: String,
+    purpose: String,
+    email: String,
+    attempts: i32,
+    created_at: OffsetDateTime,
+    expires_at: OffsetDateTime,
+}
+
+impl TryFrom<TokenRow> for TokenRecord {
+    type Error = StoreError;
+
+    fn try_from(row: TokenRow) -> StoreResult<TokenRecord> {
+        Ok(TokenRecord {
+            id_hash: row.id_hash,
+            user_id: row.user_id,
+            purpose: TokenPurpose::parse(&row.purpose)?,
+            email: row.email,
+            attempts: u32::try_from(row.attempts).unwrap_or(0),
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+        })
+    }
+}
+
+const TOKEN_COLUMNS: &str = "id_hash, user_id, purpose, email, attempts, created_at, expires_at";
+
+#[derive(sqlx::FromRow)]
+struct MailRow {
+    id: String,
+    payload: Vec<u8>,
+    attempts: i32,
+    next_attempt_at: OffsetDateTime,
+    created_at: OffsetDateTime,
+}
+
+impl From<MailRow> for QueuedMail {
+    fn from(row: MailRow) -> QueuedMail {
+        QueuedMail {
+            id: row.id,
+            payload: row.payload,
+            attempts: u32::try_from(row.attempts).unwrap_or(0),
+            next_attempt_at: row.next_attempt_at,
+            created_at: row.created_at,
         }
     }
 }
@@ -250,6 +300,202 @@ impl Store for PostgresStore {
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected() > 0)
+    }
+
+    async fn mark_email_verified(&self, user_id: &str, email: &str) -> StoreResult<bool> {
+        let done =
+            sqlx::query("UPDATE users SET email_verified = TRUE WHERE id = $1 AND email = $2")
+                .bind(user_id)
+                .bind(email)
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn change_email(
+        &self,
+        user_id: &str,
+        email: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE users SET email = $1, email_verified = TRUE, updated_at = $2 WHERE id = $3",
+        )
+        .bind(email)
+        .bind(now)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await
+        .map_err(map_write_error)?;
+        Ok(())
+    }
+
+    async fn replace_token(&self, token: &TokenRecord) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM tokens WHERE user_id = $1 AND purpose = $2")
+            .bind(&token.user_id)
+            .bind(token.purpose.as_str())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO tokens (id_hash, user_id, purpose, email, attempts, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&token.id_hash)
+        .bind(&token.user_id)
+        .bind(token.purpose.as_str())
+        .bind(&token.email)
+        .bind(i32::try_from(token.attempts).unwrap_or(i32::MAX))
+        .bind(token.created_at)
+        .bind(token.expires_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_write_error)?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn find_token(
+        &self,
+        id_hash: &str,
+        purpose: TokenPurpose,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<TokenRecord>> {
+        let sql = format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE id_hash = $1 AND purpose = $2 AND expires_at > $3");
+        sqlx::query_as::<_, TokenRow>(&sql)
+            .bind(id_hash)
+            .bind(purpose.as_str())
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(TokenRecord::try_from)
+            .transpose()
+    }
+
+    async fn consume_token(
+        &self,
+        id_hash: &str,
+        purpose: TokenPurpose,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<TokenRecord>> {
+        let sql = format!(
+            "DELETE FROM tokens WHERE id_hash = $1 AND purpose = $2 AND expires_at > $3 RETURNING {TOKEN_COLUMNS}"
+        );
+        sqlx::query_as::<_, TokenRow>(&sql)
+            .bind(id_hash)
+            .bind(purpose.as_str())
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(TokenRecord::try_from)
+            .transpose()
+    }
+
+    async fn active_token(
+        &self,
+        user_id: &str,
+        purpose: TokenPurpose,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<TokenRecord>> {
+        let sql = format!(
+            "SELECT {TOKEN_COLUMNS} FROM tokens WHERE user_id = $1 AND purpose = $2 AND expires_at > $3 \
+             ORDER BY created_at DESC LIMIT 1"
+        );
+        sqlx::query_as::<_, TokenRow>(&sql)
+            .bind(user_id)
+            .bind(purpose.as_str())
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(TokenRecord::try_from)
+            .transpose()
+    }
+
+    async fn count_token_attempt(&self, id_hash: &str) -> StoreResult<u32> {
+        let attempts: Option<i32> = sqlx::query_scalar(
+            "UPDATE tokens SET attempts = attempts + 1 WHERE id_hash = $1 RETURNING attempts",
+        )
+        .bind(id_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(attempts.map_or(u32::MAX, |n| u32::try_from(n).unwrap_or(u32::MAX)))
+    }
+
+    async fn delete_tokens(&self, user_id: &str, purpose: TokenPurpose) -> StoreResult<()> {
+        sqlx::query("DELETE FROM tokens WHERE user_id = $1 AND purpose = $2")
+            .bind(user_id)
+            .bind(purpose.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_expired_tokens(&self, now: OffsetDateTime) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM tokens WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn enqueue_mail(&self, mail: &QueuedMail) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO mail_queue (id, payload, attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&mail.id)
+        .bind(&mail.payload)
+        .bind(i32::try_from(mail.attempts).unwrap_or(i32::MAX))
+        .bind(mail.next_attempt_at)
+        .bind(mail.created_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn claim_mail(
+        &self,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+        limit: u32,
+    ) -> StoreResult<Vec<QueuedMail>> {
+        // SKIP LOCKED: instances sharing this database each claim different messages.
+        let rows = sqlx::query_as::<_, MailRow>(
+            "UPDATE mail_queue SET next_attempt_at = $1 WHERE id IN \
+               (SELECT id FROM mail_queue WHERE next_attempt_at <= $2 ORDER BY created_at LIMIT $3 \
+                FOR UPDATE SKIP LOCKED) \
+             RETURNING id, payload, attempts, next_attempt_at, created_at",
+        )
+        .bind(lease_until)
+        .bind(now)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(QueuedMail::from).collect())
+    }
+
+    async fn delete_mail(&self, id: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM mail_queue WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn retry_mail(
+        &self,
+        id: &str,
+        attempts: u32,
+        next_attempt_at: OffsetDateTime,
+        error: &str,
+    ) -> StoreResult<()> {
+        sqlx::query("UPDATE mail_queue SET attempts = $1, next_attempt_at = $2, last_error = $3 WHERE id = $4")
+            .bind(i32::try_from(attempts).unwrap_or(i32::MAX))
+            .bind(next_attempt_at)
+            .bind(error)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     async fn insert_session(&self, session: &SessionRecord) -> StoreResult<()> {

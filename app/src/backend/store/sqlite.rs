@@ -2,8 +2,8 @@
 //! than fail, and timestamps are stored as Unix seconds.
 
 use super::{
-    map_write_error, parse_role, NewUserRecord, PictureRef, SessionRecord, Store, StoreError,
-    StoreResult, ThrottleWindow, UserRecord,
+    map_write_error, parse_role, NewUserRecord, PictureRef, QueuedMail, SessionRecord, Store,
+    StoreError, StoreResult, ThrottleWindow, TokenPurpose, TokenRecord, UserRecord,
 };
 use crate::domain::{picture_url, ProfileChanges, User};
 use async_trait::async_trait;
@@ -109,6 +109,58 @@ impl TryFrom<SessionRow> for SessionRecord {
             user_id: row.user_id,
             data: row.data,
             expires_at: from_unix(row.expires_at, "expires_at")?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    id_hash: String,
+    user_id: String,
+    purpose: String,
+    email: String,
+    attempts: i64,
+    created_at: i64,
+    expires_at: i64,
+}
+
+impl TryFrom<TokenRow> for TokenRecord {
+    type Error = StoreError;
+
+    fn try_from(row: TokenRow) -> StoreResult<TokenRecord> {
+        Ok(TokenRecord {
+            id_hash: row.id_hash,
+            user_id: row.user_id,
+            purpose: TokenPurpose::parse(&row.purpose)?,
+            email: row.email,
+            attempts: u32::try_from(row.attempts).unwrap_or(u32::MAX),
+            created_at: from_unix(row.created_at, "created_at")?,
+            expires_at: from_unix(row.expires_at, "expires_at")?,
+        })
+    }
+}
+
+const TOKEN_COLUMNS: &str = "id_hash, user_id, purpose, email, attempts, created_at, expires_at";
+
+#[derive(sqlx::FromRow)]
+struct MailRow {
+    id: String,
+    payload: Vec<u8>,
+    attempts: i64,
+    next_attempt_at: i64,
+    created_at: i64,
+}
+
+impl TryFrom<MailRow> for QueuedMail {
+    type Error = StoreError;
+
+    fn try_from(row: MailRow) -> StoreResult<QueuedMail> {
+        Ok(QueuedMail {
+            id: row.id,
+            payload: row.payload,
+            attempts: u32::try_from(row.attempts).unwrap_or(u32::MAX),
+            next_attempt_at: from_unix(row.next_attempt_at, "next_attempt_at")?,
+            created_at: from_unix(row.created_at, "created_at")?,
         })
     }
 }
@@ -297,6 +349,200 @@ impl Store for SqliteStore {
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected() > 0)
+    }
+
+    async fn mark_email_verified(&self, user_id: &str, email: &str) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE users SET email_verified = 1 WHERE id = ?1 AND email = ?2")
+            .bind(user_id)
+            .bind(email)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn change_email(
+        &self,
+        user_id: &str,
+        email: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE users SET email = ?1, email_verified = 1, updated_at = ?2 WHERE id = ?3",
+        )
+        .bind(email)
+        .bind(now.unix_timestamp())
+        .bind(user_id)
+        .execute(&self.pool)
+        .await
+        .map_err(map_write_error)?;
+        Ok(())
+    }
+
+    async fn replace_token(&self, token: &TokenRecord) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM tokens WHERE user_id = ?1 AND purpose = ?2")
+            .bind(&token.user_id)
+            .bind(token.purpose.as_str())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO tokens (id_hash, user_id, purpose, email, attempts, created_at, expires_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .bind(&token.id_hash)
+        .bind(&token.user_id)
+        .bind(token.purpose.as_str())
+        .bind(&token.email)
+        .bind(i64::from(token.attempts))
+        .bind(token.created_at.unix_timestamp())
+        .bind(token.expires_at.unix_timestamp())
+        .execute(&mut *tx)
+        .await
+        .map_err(map_write_error)?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn find_token(
+        &self,
+        id_hash: &str,
+        purpose: TokenPurpose,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<TokenRecord>> {
+        let sql = format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE id_hash = ?1 AND purpose = ?2 AND expires_at > ?3");
+        sqlx::query_as::<_, TokenRow>(&sql)
+            .bind(id_hash)
+            .bind(purpose.as_str())
+            .bind(now.unix_timestamp())
+            .fetch_optional(&self.pool)
+            .await?
+            .map(TokenRecord::try_from)
+            .transpose()
+    }
+
+    async fn consume_token(
+        &self,
+        id_hash: &str,
+        purpose: TokenPurpose,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<TokenRecord>> {
+        let sql = format!(
+            "DELETE FROM tokens WHERE id_hash = ?1 AND purpose = ?2 AND expires_at > ?3 RETURNING {TOKEN_COLUMNS}"
+        );
+        sqlx::query_as::<_, TokenRow>(&sql)
+            .bind(id_hash)
+            .bind(purpose.as_str())
+            .bind(now.unix_timestamp())
+            .fetch_optional(&self.pool)
+            .await?
+            .map(TokenRecord::try_from)
+            .transpose()
+    }
+
+    async fn active_token(
+        &self,
+        user_id: &str,
+        purpose: TokenPurpose,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<TokenRecord>> {
+        let sql = format!(
+            "SELECT {TOKEN_COLUMNS} FROM tokens WHERE user_id = ?1 AND purpose = ?2 AND expires_at > ?3 \
+             ORDER BY created_at DESC LIMIT 1"
+        );
+        sqlx::query_as::<_, TokenRow>(&sql)
+            .bind(user_id)
+            .bind(purpose.as_str())
+            .bind(now.unix_timestamp())
+            .fetch_optional(&self.pool)
+            .await?
+            .map(TokenRecord::try_from)
+            .transpose()
+    }
+
+    async fn count_token_attempt(&self, id_hash: &str) -> StoreResult<u32> {
+        let attempts: Option<i64> = sqlx::query_scalar(
+            "UPDATE tokens SET attempts = attempts + 1 WHERE id_hash = ?1 RETURNING attempts",
+        )
+        .bind(id_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(attempts.map_or(u32::MAX, |n| u32::try_from(n).unwrap_or(u32::MAX)))
+    }
+
+    async fn delete_tokens(&self, user_id: &str, purpose: TokenPurpose) -> StoreResult<()> {
+        sqlx::query("DELETE FROM tokens WHERE user_id = ?1 AND purpose = ?2")
+            .bind(user_id)
+            .bind(purpose.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_expired_tokens(&self, now: OffsetDateTime) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM tokens WHERE expires_at <= ?1")
+            .bind(now.unix_timestamp())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn enqueue_mail(&self, mail: &QueuedMail) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO mail_queue (id, payload, attempts, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .bind(&mail.id)
+        .bind(&mail.payload)
+        .bind(i64::from(mail.attempts))
+        .bind(mail.next_attempt_at.unix_timestamp())
+        .bind(mail.created_at.unix_timestamp())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn claim_mail(
+        &self,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+        limit: u32,
+    ) -> StoreResult<Vec<QueuedMail>> {
+        // One statement: SQLite has a single writer, so two instances never claim the same row.
+        let rows = sqlx::query_as::<_, MailRow>(
+            "UPDATE mail_queue SET next_attempt_at = ?1 WHERE id IN \
+               (SELECT id FROM mail_queue WHERE next_attempt_at <= ?2 ORDER BY created_at LIMIT ?3) \
+             RETURNING id, payload, attempts, next_attempt_at, created_at",
+        )
+        .bind(lease_until.unix_timestamp())
+        .bind(now.unix_timestamp())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(QueuedMail::try_from).collect()
+    }
+
+    async fn delete_mail(&self, id: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM mail_queue WHERE id = ?1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn retry_mail(
+        &self,
+        id: &str,
+        attempts: u32,
+        next_attempt_at: OffsetDateTime,
+        error: &str,
+    ) -> StoreResult<()> {
+        sqlx::query("UPDATE mail_queue SET attempts = ?1, next_attempt_at = ?2, last_error = ?3 WHERE id = ?4")
+            .bind(i64::from(attempts))
+            .bind(next_attempt_at.unix_timestamp())
+            .bind(error)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     async fn insert_session(&self, session: &SessionRecord) -> StoreResult<()> {

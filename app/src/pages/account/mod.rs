@@ -2,13 +2,15 @@
 
 mod data;
 mod devices;
+mod email;
 mod password;
 mod picture;
 mod profile;
 
 use super::use_auth;
 use crate::api::account::{
-    ChangePassword, DeleteAccount, RemovePicture, SignOutDevice, SignOutOtherDevices, UpdateProfile,
+    ChangeEmail, ChangePassword, DeleteAccount, RemovePicture, ResendVerification, SignOutDevice,
+    SignOutOtherDevices, UpdateProfile,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -28,6 +30,8 @@ struct Actions {
     sign_out_device: ServerAction<SignOutDevice>,
     sign_out_others: ServerAction<SignOutOtherDevices>,
     delete: ServerAction<DeleteAccount>,
+    resend: ServerAction<ResendVerification>,
+    change_email: ServerAction<ChangeEmail>,
 }
 
 #[component]
@@ -42,6 +46,8 @@ pub fn AccountPage() -> impl IntoView {
         sign_out_device: ServerAction::new(),
         sign_out_others: ServerAction::new(),
         delete: ServerAction::new(),
+        resend: ServerAction::new(),
+        change_email: ServerAction::new(),
     };
     // What changes the account itself makes the header (and this page) fetch it again.
     Effect::watch(
@@ -65,6 +71,7 @@ pub fn AccountPage() -> impl IntoView {
                         <div class="stack">
                             <h1 class="page-title">"Your account"</h1>
                             <profile::ProfileSection user=user.clone() action=actions.profile/>
+                            <email::EmailSection user=user.clone() resend=actions.resend change=actions.change_email/>
                             <picture::PictureSection user=user.clone() remove=actions.remove_picture state=actions.picture/>
                             <password::PasswordSection user=user.clone() action=actions.password/>
                             <devices::DevicesSection

@@ -1,0 +1,133 @@
+//! Sign-in by emailed code (Kestra's "request code"): six digits, ten minutes, single
+//! use, a few wrong guesses per code, and every wrong guess counts as a failed sign-in.
+
+use super::{accounts, throttle, tokens};
+use crate::backend::mail::{self, Outgoing, Template};
+use crate::backend::request::ClientInfo;
+use crate::backend::secrets::Purpose;
+use crate::backend::store::{TokenPurpose, TokenRecord};
+use crate::backend::AppState;
+use crate::domain::{Email, User};
+use crate::error::AppError;
+use rand::Rng;
+use subtle::ConstantTimeEq;
+use time::OffsetDateTime;
+
+const DIGITS: usize = 6;
+
+/// The stored form of a code: bound to the account, keyed, never in clear.
+fn code_hash(state: &AppState, user_id: &str, code: &str) -> String {
+    state
+        .secret
+        .keyed_hash(Purpose::LoginCode, format!("{user_id}:{code}").as_bytes())
+}
+
+/// `POST /auth/code`: 202 whatever the address; only an account gets a code.
+pub async fn request(state: &AppState, address: &str) -> Result<(), AppError> {
+    let address =
+        Email::parse(address).map_err(|message| AppError::validation("email", message))?;
+    throttle::mail_request(state, &address).await?;
+    let state = state.clone();
+    tokens::in_background("sign-in code", async move {
+        let Some(record) = state.store.user_by_email(address.as_str()).await? else {
+            return Ok(());
+        };
+        if record.disabled {
+            return Ok(());
+        }
+        let code = format!(
+            "{:0width$}",
+            rand::rngs::OsRng.gen_range(0..10u32.pow(DIGITS as u32)),
+            width = DIGITS
+        );
+        let minutes = state.rules().tokens.login_code_minutes;
+        let now = OffsetDateTime::now_utc();
+        state
+            .store
+            .replace_token(&TokenRecord {
+                id_hash: code_hash(&state, &record.user.id, &code),
+                user_id: record.user.id.clone(),
+                purpose: TokenPurpose::LoginCode,
+                email: address.as_str().to_owned(),
+                attempts: 0,
+                created_at: now,
+                expires_at: now + time::Duration::minutes(i64::from(minutes)),
+            })
+            .await?;
+        let outgoing = Outgoing::new(Template::LoginCode, address.as_str(), &record.user.language)
+            .with("name", record.user.display_name())
+            .with("code", code)
+            .with("minutes", minutes.to_string());
+        mail::send(&state, outgoing).await
+    });
+    Ok(())
+}
+
+/// `POST /auth/code/verify`: the account, when the code is right. Unknown address,
+/// no code, expired, spent or wrong all answer `InvalidToken`; wrong guesses are
+/// limited per code and count as failed sign-ins.
+pub async fn verify(
+    state: &AppState,
+    address: &str,
+    code: &str,
+    client: &ClientInfo,
+) -> Result<User, AppError> {
+    let code = code.trim();
+    let address = Email::parse(address).map_err(|_| AppError::InvalidToken)?;
+    let record = state
+        .store
+        .user_by_email(address.as_str())
+        .await?
+        .filter(|r| !r.disabled);
+    let account_key = match &record {
+        Some(record) => accounts::account_throttle_key(&record.user.id),
+        None => format!("login:email:{address}"),
+    };
+    let limits = accounts::sign_in_limits(state, &account_key, client);
+    let throttle =
+        throttle::Throttle::new(state.store.as_ref(), state.rules().throttle.window_seconds);
+    let now = OffsetDateTime::now_utc();
+    throttle.check(&limits, now).await?;
+
+    let well_formed = code.len() == DIGITS && code.bytes().all(|b| b.is_ascii_digit());
+    let Some(record) = record else {
+        throttle.record_failure(&limits, now).await?;
+        return Err(AppError::InvalidToken);
+    };
+    let live = state
+        .store
+        .active_token(&record.user.id, TokenPurpose::LoginCode, now)
+        .await?;
+    let Some(live) = live else {
+        throttle.record_failure(&limits, now).await?;
+        return Err(AppError::InvalidToken);
+    };
+    let guess = code_hash(state, &record.user.id, code);
+    let right = well_formed && bool::from(live.id_hash.as_bytes().ct_eq(guess.as_bytes()));
+    if !right {
+        let attempts = state.store.count_token_attempt(&live.id_hash).await?;
+        if attempts >= state.rules().tokens.login_code_attempts {
+            state
+                .store
+                .delete_tokens(&record.user.id, TokenPurpose::LoginCode)
+                .await?;
+        }
+        throttle.record_failure(&limits, now).await?;
+        return Err(AppError::InvalidToken);
+    }
+    // Spend it; a second use racing this one finds nothing.
+    state
+        .store
+        .consume_token(&live.id_hash, TokenPurpose::LoginCode, now)
+        .await?
+        .ok_or(AppError::InvalidToken)?;
+    throttle.clear(&account_key).await?;
+    // The code reached the address: it is verified now.
+    state
+        .store
+        .mark_email_verified(&record.user.id, &live.email)
+        .await?;
+    accounts::user_by_id(state, &record.user.id)
+        .await?
+        .ok_or(AppError::InvalidToken)
+}

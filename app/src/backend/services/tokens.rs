@@ -1,0 +1,101 @@
+//! One-time tokens mailed in links: random, stored only as a keyed hash, bound to an
+//! account and a purpose, expiring, single-use. Every way a token can be wrong (unknown,
+//! expired, spent, replaced, another flow's) answers the same `InvalidToken`.
+
+use crate::backend::secrets::Purpose;
+use crate::backend::store::{TokenPurpose, TokenRecord};
+use crate::backend::AppState;
+use crate::error::AppError;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand::RngCore;
+use time::OffsetDateTime;
+
+/// Tokens are 32 random bytes, base64url: 43 characters.
+const TOKEN_BYTES: usize = 32;
+const MAX_TOKEN_LENGTH: usize = 128;
+
+pub fn hash(state: &AppState, token: &str) -> String {
+    state.secret.keyed_hash(Purpose::Token, token.as_bytes())
+}
+
+/// Creates a token for `user_id` (replacing any earlier one of the same purpose) and
+/// returns it in clear, to be mailed. Only its hash is stored.
+pub async fn issue(
+    state: &AppState,
+    user_id: &str,
+    purpose: TokenPurpose,
+    email: &str,
+    lifetime: time::Duration,
+) -> Result<String, AppError> {
+    let mut bytes = [0u8; TOKEN_BYTES];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let now = OffsetDateTime::now_utc();
+    state
+        .store
+        .replace_token(&TokenRecord {
+            id_hash: hash(state, &token),
+            user_id: user_id.to_owned(),
+            purpose,
+            email: email.to_owned(),
+            attempts: 0,
+            created_at: now,
+            expires_at: now + lifetime,
+        })
+        .await?;
+    Ok(token)
+}
+
+/// The live token, without using it (to check the rest of a form before spending it).
+pub async fn peek(
+    state: &AppState,
+    token: &str,
+    purpose: TokenPurpose,
+) -> Result<TokenRecord, AppError> {
+    if token.is_empty() || token.len() > MAX_TOKEN_LENGTH {
+        return Err(AppError::InvalidToken);
+    }
+    state
+        .store
+        .find_token(&hash(state, token), purpose, OffsetDateTime::now_utc())
+        .await?
+        .ok_or(AppError::InvalidToken)
+}
+
+/// Spends the token: it works once.
+pub async fn consume(
+    state: &AppState,
+    token: &str,
+    purpose: TokenPurpose,
+) -> Result<TokenRecord, AppError> {
+    if token.is_empty() || token.len() > MAX_TOKEN_LENGTH {
+        return Err(AppError::InvalidToken);
+    }
+    state
+        .store
+        .consume_token(&hash(state, token), purpose, OffsetDateTime::now_utc())
+        .await?
+        .ok_or(AppError::InvalidToken)
+}
+
+/// The link a token travels in: a page of this site with the token in its query.
+pub fn link(state: &AppState, path: &str, token: &str) -> String {
+    format!(
+        "{}{path}?token={token}",
+        state.config.public_url.as_str().trim_end_matches('/')
+    )
+}
+
+/// Runs a mail-sending flow after its request has been answered, so that the answer
+/// and its timing are the same whether or not the address has an account.
+pub fn in_background<F>(flow: &'static str, work: F)
+where
+    F: std::future::Future<Output = Result<(), AppError>> + Send + 'static,
+{
+    tokio::spawn(async move {
+        if let Err(error) = work.await {
+            tracing::warn!(flow, %error, "background mail flow failed");
+        }
+    });
+}
