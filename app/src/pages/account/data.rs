@@ -34,7 +34,7 @@ pub fn DataSection(action: ServerAction<DeleteAccount>) -> impl IntoView {
                 // The browser's own checks stay on: both the password and the box are required.
                 <ActionForm action>
                     <Field label="Your password" name="password" state=password check=required
-                        control=Control::Input("password") autocomplete="current-password"/>
+                        control=Control::Input("password") autocomplete="current-password" form="delete"/>
                     <label class="check">
                         <input type="checkbox" name="confirm" required=true data-testid="confirm-delete"/>
                         " I understand that this cannot be undone"

@@ -75,8 +75,8 @@ pub fn EmailSection(
                 <ActionForm action=change attr:novalidate=true>
                     <Field label="New email address" name="new_email" state=new_email check=email_check
                         control=Control::Input("email") autocomplete="email"/>
-                    <Field label="Your password" name="password" state=password check=password_check
-                        control=Control::Input("password") autocomplete="current-password"/>
+                    <Field label="Password" name="password" state=password check=password_check
+                        control=Control::Input("password") autocomplete="current-password" form="email-change"/>
                     <div class="form-actions">
                         <button
                             type="submit"

@@ -125,10 +125,17 @@ pub fn Field(
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(optional, into)] hint: Option<String>,
     #[prop(default = true)] required: bool,
+    /// Distinguishes the ids of two forms on one page that have a field of the same name.
+    #[prop(optional)]
+    form: Option<&'static str>,
 ) -> impl IntoView {
-    let input_id = format!("field-{name}");
-    let message_id = format!("{name}-message");
-    let hint_id = format!("{name}-hint");
+    let id = match form {
+        Some(form) => format!("{form}-{name}"),
+        None => name.to_owned(),
+    };
+    let input_id = format!("field-{id}");
+    let message_id = format!("{id}-message");
+    let hint_id = format!("{id}-hint");
     let message = Memo::new(move |_| {
         let local = if state.touched.get() {
             check.get()
