@@ -261,15 +261,7 @@ async fn every_wrong_login_gets_the_same_answer(backend: Backend) {
     // An empty field is a validation error, not a guess.
     let body = expect_error(app.login(&browser, "", "").await, 422, "validation_failed").await;
     assert_eq!(body["error"]["fields"]["login"], "Required");
-    assert_eq!(
-        browser
-            .get(app.url("/api/v1/account"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        401
-    );
+    assert_eq!(app.account_status(&browser).await, 401);
 }
 
 async fn passwords_are_compared_after_unicode_normalisation(backend: Backend) {

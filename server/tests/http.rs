@@ -267,15 +267,7 @@ async fn forms_work_without_javascript(backend: Backend) {
     assert_eq!(response.status(), 302);
     assert_eq!(response.headers()["location"], "/");
     assert!(session_cookie(response.headers()).is_some());
-    assert_eq!(
-        browser
-            .get(app.url("/api/v1/account"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(app.account_status(&browser).await, 200);
 
     // `next` never leaves the site.
     let other = common::browser();

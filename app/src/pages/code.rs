@@ -2,7 +2,7 @@
 //! address, then (once a code was sent) the code.
 
 use super::components::form::{
-    hold_back_invalid, show_field_errors, submission_error, Control, Field, FieldState, FormAlert,
+    show_field_errors, submission_error, Control, Field, FieldState, FormAlert, SubmitButton,
 };
 use super::use_auth;
 use crate::api::auth::RequestLoginCode;
@@ -50,16 +50,9 @@ pub fn CodeLoginPage() -> impl IntoView {
                     <ActionForm action=request attr:novalidate=true>
                         <Field label="Email" name="email" state=email check=email_check
                             control=Control::Input("email") autocomplete="email"/>
-                        <button
-                            type="submit"
-                            class="button primary wide"
-                            on:click=move |ev| {
-                                let valid = Email::parse(&email.value.get_untracked()).is_ok();
-                                hold_back_invalid(&ev, valid, &[email]);
-                            }
-                        >
-                            "Email me a code"
-                        </button>
+                        <SubmitButton label="Email me a code" wide=true
+                            valid=move || Email::parse(&email.value.get_untracked()).is_ok()
+                            fields=vec![email]/>
                     </ActionForm>
                 }
             >
@@ -76,16 +69,9 @@ pub fn CodeLoginPage() -> impl IntoView {
                     <input type="hidden" name="next" value=""/>
                     <Field label="Code" name="code" state=code check=code_check
                         control=Control::Input("text") autocomplete="one-time-code"/>
-                    <button
-                        type="submit"
-                        class="button primary wide"
-                        on:click=move |ev| {
-                            let valid = code_check.with_untracked(Option::is_none);
-                            hold_back_invalid(&ev, valid, &[code]);
-                        }
-                    >
-                        "Sign in"
-                    </button>
+                    <SubmitButton label="Sign in" wide=true
+                        valid=move || code_check.with_untracked(Option::is_none)
+                        fields=vec![code]/>
                 </ActionForm>
                 <p class="aside"><A href="/login/code">"Use another address or send a new code"</A></p>
             </Show>

@@ -1,5 +1,5 @@
 use super::components::form::{
-    hold_back_invalid, show_field_errors, submission_error, Control, Field, FieldState, FormAlert,
+    show_field_errors, submission_error, Control, Field, FieldState, FormAlert, SubmitButton,
 };
 use super::use_auth;
 use crate::domain::{local_path, Registration, REQUIRED};
@@ -74,18 +74,9 @@ pub fn LoginPage() -> impl IntoView {
                                 control=Control::Input("password")
                                 autocomplete="current-password"
                             />
-                            <button
-                                type="submit"
-                                class="button primary wide"
-                                disabled=move || pending.get()
-                                on:click=move |ev| {
-                                    let valid = !login.value.get_untracked().is_empty()
-                                        && !password.value.get_untracked().is_empty();
-                                    hold_back_invalid(&ev, valid, &[login, password]);
-                                }
-                            >
-                                {move || if pending.get() { "Signing in…" } else { "Sign in" }}
-                            </button>
+                            <SubmitButton label="Sign in" busy_label="Signing in…" pending wide=true
+                                valid=move || !login.value.get_untracked().is_empty() && !password.value.get_untracked().is_empty()
+                                fields=vec![login, password]/>
                         </ActionForm>
                         <p class="aside links">
                             <A href="/forgot-password">"Forgot your password?"</A>

@@ -1,7 +1,7 @@
 //! Forgotten password: ask for a link, then choose a new password from it.
 
 use super::components::form::{
-    hold_back_invalid, show_field_errors, submission_error, Control, Field, FieldState, FormAlert,
+    show_field_errors, submission_error, Control, Field, FieldState, FormAlert, SubmitButton,
 };
 use super::use_auth;
 use crate::api::auth::RequestPasswordReset;
@@ -44,17 +44,9 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                     <ActionForm action attr:novalidate=true>
                         <Field label="Email" name="email" state=email check=check
                             control=Control::Input("email") autocomplete="email"/>
-                        <button
-                            type="submit"
-                            class="button primary wide"
-                            disabled=move || pending.get()
-                            on:click=move |ev| {
-                                let valid = Email::parse(&email.value.get_untracked()).is_ok();
-                                hold_back_invalid(&ev, valid, &[email]);
-                            }
-                        >
-                            {move || if pending.get() { "Sending…" } else { "Send me a link" }}
-                        </button>
+                        <SubmitButton label="Send me a link" busy_label="Sending…" pending wide=true
+                            valid=move || Email::parse(&email.value.get_untracked()).is_ok()
+                            fields=vec![email]/>
                     </ActionForm>
                 }
             >
@@ -125,17 +117,9 @@ pub fn ResetPasswordPage() -> impl IntoView {
                         <Field label="Confirm new password" name="new_password_confirmation" state=confirmation
                             check=check("new_password_confirmation") control=Control::Input("password")
                             autocomplete="new-password"/>
-                        <button
-                            type="submit"
-                            class="button primary wide"
-                            disabled=move || pending.get()
-                            on:click=move |ev| {
-                                let valid = problems.with_untracked(|p| p.is_empty());
-                                hold_back_invalid(&ev, valid, &fields);
-                            }
-                        >
-                            {move || if pending.get() { "Saving…" } else { "Set password and sign in" }}
-                        </button>
+                        <SubmitButton label="Set password and sign in" busy_label="Saving…" pending wide=true
+                            valid=move || problems.with_untracked(|p| p.is_empty())
+                            fields=fields.to_vec()/>
                     </ActionForm>
                 }
             >

@@ -1,5 +1,5 @@
 use super::components::form::{
-    hold_back_invalid, show_field_errors, submission_error, Control, Field, FieldState, FormAlert,
+    show_field_errors, submission_error, Control, Field, FieldState, FormAlert, SubmitButton,
 };
 use super::use_auth;
 use crate::domain::{AuthRules, FieldErrors, NewAccount, RegisterInput, Registration, Secret};
@@ -122,17 +122,9 @@ pub fn RegisterPage() -> impl IntoView {
                                 control=Control::Input("password")
                                 autocomplete="new-password"
                             />
-                            <button
-                                type="submit"
-                                class="button primary wide"
-                                disabled=move || pending.get()
-                                on:click=move |ev| {
-                                    let valid = problems.with_untracked(FieldErrors::is_empty);
-                                    hold_back_invalid(&ev, valid, &fields);
-                                }
-                            >
-                                {move || if pending.get() { "Creating your account…" } else { "Create account" }}
-                            </button>
+                            <SubmitButton label="Create account" busy_label="Creating your account…" pending wide=true
+                                valid=move || problems.with_untracked(FieldErrors::is_empty)
+                                fields=fields.to_vec()/>
                         </ActionForm>
                         <p class="aside">"Already have an account? " <A href="/login">"Sign in"</A></p>
                     </section>

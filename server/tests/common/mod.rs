@@ -140,6 +140,29 @@ impl TestApp {
             .unwrap()
     }
 
+    /// What `GET /api/v1/account` answers `client` with: 200 while its session lives,
+    /// 401 once it has ended.
+    pub async fn account_status(&self, client: &reqwest::Client) -> u16 {
+        let response = client
+            .get(self.url("/api/v1/account"))
+            .send()
+            .await
+            .unwrap();
+        response.status().as_u16()
+    }
+
+    /// After a password change: the old password is refused like any wrong one, and the
+    /// new one signs in.
+    pub async fn assert_password_changed(&self, login: &str, old: &str, new: &str) {
+        expect_error(
+            self.login(&browser(), login, old).await,
+            401,
+            "invalid_credentials",
+        )
+        .await;
+        assert_eq!(self.login(&browser(), login, new).await.status(), 200);
+    }
+
     /// Runs a query against the app's database and returns the first column of each row
     /// as text (for looking at what is really stored).
     pub async fn column(&self, sql: &str) -> Vec<String> {

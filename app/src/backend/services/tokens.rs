@@ -53,12 +53,11 @@ pub async fn peek(
     token: &str,
     purpose: TokenPurpose,
 ) -> Result<TokenRecord, AppError> {
-    if token.is_empty() || token.len() > MAX_TOKEN_LENGTH {
-        return Err(AppError::InvalidToken);
-    }
+    let id_hash = stored_key(state, token)?;
+    let now = OffsetDateTime::now_utc();
     state
         .store
-        .find_token(&hash(state, token), purpose, OffsetDateTime::now_utc())
+        .find_token(&id_hash, purpose, now)
         .await?
         .ok_or(AppError::InvalidToken)
 }
@@ -69,14 +68,22 @@ pub async fn consume(
     token: &str,
     purpose: TokenPurpose,
 ) -> Result<TokenRecord, AppError> {
+    let id_hash = stored_key(state, token)?;
+    let now = OffsetDateTime::now_utc();
+    state
+        .store
+        .consume_token(&id_hash, purpose, now)
+        .await?
+        .ok_or(AppError::InvalidToken)
+}
+
+/// The key a token presented by a client is stored under; input that cannot be one of
+/// ours is refused before it costs a hash or a query.
+fn stored_key(state: &AppState, token: &str) -> Result<String, AppError> {
     if token.is_empty() || token.len() > MAX_TOKEN_LENGTH {
         return Err(AppError::InvalidToken);
     }
-    state
-        .store
-        .consume_token(&hash(state, token), purpose, OffsetDateTime::now_utc())
-        .await?
-        .ok_or(AppError::InvalidToken)
+    Ok(hash(state, token))
 }
 
 /// The link a token travels in: a page of this site with the token in its query.

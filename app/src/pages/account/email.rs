@@ -1,7 +1,7 @@
 use crate::api::account::{ChangeEmail, ResendVerification};
 use crate::domain::{Email, User, REQUIRED};
 use crate::pages::components::form::{
-    hold_back_invalid, show_field_errors, submission_error, Control, Field, FieldState, FormAlert,
+    show_field_errors, submission_error, Control, Field, FieldState, FormAlert, SubmitButton,
 };
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -78,18 +78,9 @@ pub fn EmailSection(
                     <Field label="Password" name="password" state=password check=password_check
                         control=Control::Input("password") autocomplete="current-password" form="email-change"/>
                     <div class="form-actions">
-                        <button
-                            type="submit"
-                            class="button primary"
-                            disabled=move || pending.get()
-                            on:click=move |ev| {
-                                let valid = email_check.with_untracked(Option::is_none)
-                                    && password_check.with_untracked(Option::is_none);
-                                hold_back_invalid(&ev, valid, &[new_email, password]);
-                            }
-                        >
-                            "Send a confirmation link"
-                        </button>
+                        <SubmitButton label="Send a confirmation link" pending
+                            valid=move || email_check.with_untracked(Option::is_none) && password_check.with_untracked(Option::is_none)
+                            fields=vec![new_email, password]/>
                     </div>
                 </ActionForm>
             </details>

@@ -1,7 +1,7 @@
 use crate::api::account::ChangePassword;
 use crate::domain::{PasswordChangeInput, Secret, User};
 use crate::pages::components::form::{
-    hold_back_invalid, show_field_errors, submission_error, Control, Field, FieldState, FormAlert,
+    show_field_errors, submission_error, Control, Field, FieldState, FormAlert, SubmitButton,
 };
 use crate::pages::use_auth;
 use leptos::form::ActionForm;
@@ -82,17 +82,9 @@ pub fn PasswordSection(user: User, action: ServerAction<ChangePassword>) -> impl
                 <Field label="Confirm new password" name="new_password_confirmation" state=confirmation
                     check=check("new_password_confirmation") control=Control::Input("password") autocomplete="new-password"/>
                 <div class="form-actions">
-                    <button
-                        type="submit"
-                        class="button primary"
-                        disabled=move || pending.get()
-                        on:click=move |ev| {
-                            let valid = problems.with_untracked(|p| p.is_empty());
-                            hold_back_invalid(&ev, valid, &fields);
-                        }
-                    >
-                        {move || if pending.get() { "Changing…" } else { "Change password" }}
-                    </button>
+                    <SubmitButton label="Change password" busy_label="Changing…" pending
+                        valid=move || problems.with_untracked(|p| p.is_empty())
+                        fields=fields.to_vec()/>
                 </div>
             </ActionForm>
         </section>

@@ -2,7 +2,7 @@ use super::today;
 use crate::api::account::UpdateProfile;
 use crate::domain::{timezones, ProfilePatch, User, BIO_MAX, NAME_MAX};
 use crate::pages::components::form::{
-    hold_back_invalid, show_field_errors, submission_error, Control, Field, FieldState, FormAlert,
+    show_field_errors, submission_error, Control, Field, FieldState, FormAlert, SubmitButton,
 };
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -91,17 +91,9 @@ pub fn ProfileSection(user: User, action: ServerAction<UpdateProfile>) -> impl I
                 <Field label="Time zone" name="timezone" state=timezone check=check("timezone")
                     control=Control::Select(timezone_options)/>
                 <div class="form-actions">
-                    <button
-                        type="submit"
-                        class="button primary"
-                        disabled=move || pending.get()
-                        on:click=move |ev| {
-                            let valid = problems.with_untracked(|p| p.is_empty());
-                            hold_back_invalid(&ev, valid, &fields);
-                        }
-                    >
-                        {move || if pending.get() { "Saving…" } else { "Save profile" }}
-                    </button>
+                    <SubmitButton label="Save profile" busy_label="Saving…" pending
+                        valid=move || problems.with_untracked(|p| p.is_empty())
+                        fields=fields.to_vec()/>
                     <span class="saved" role="status" data-testid="profile-saved">
                         {move || saved().then_some("Saved")}
                     </span>

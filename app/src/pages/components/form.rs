@@ -90,13 +90,41 @@ pub fn show_field_errors(error: Signal<Option<AppError>>, fields: Vec<(&'static 
     );
 }
 
-/// Stops a submission the browser already knows is wrong, and shows every message.
-pub fn hold_back_invalid(ev: &leptos::ev::MouseEvent, valid: bool, fields: &[FieldState]) {
-    if !valid {
-        ev.prevent_default();
-        for field in fields {
-            field.touched.set(true);
-        }
+/// A form's submit button. It is disabled while the form is on its way (`pending`), and
+/// when the browser already knows the form is wrong (`valid` answers false at the click)
+/// it holds the submission back and shows every field's message instead.
+#[component]
+pub fn SubmitButton(
+    /// What the button says.
+    label: &'static str,
+    /// What it says while the form is on its way; `label` when not given.
+    #[prop(optional)]
+    busy_label: Option<&'static str>,
+    #[prop(optional, into)] pending: Option<Signal<bool>>,
+    valid: impl Fn() -> bool + Send + Sync + 'static,
+    /// The fields whose messages show when the form is held back.
+    fields: Vec<FieldState>,
+    /// Spans the form's width.
+    #[prop(optional)]
+    wide: bool,
+) -> impl IntoView {
+    let pending = move || pending.is_some_and(|pending| pending.get());
+    view! {
+        <button
+            type="submit"
+            class=if wide { "button primary wide" } else { "button primary" }
+            disabled=pending
+            on:click=move |ev| {
+                if !valid() {
+                    ev.prevent_default();
+                    for field in &fields {
+                        field.touched.set(true);
+                    }
+                }
+            }
+        >
+            {move || if pending() { busy_label.unwrap_or(label) } else { label }}
+        </button>
     }
 }
 
