@@ -13,6 +13,7 @@ use crate::api::account::{
     SignOutOtherDevices, UpdateProfile,
 };
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use time::format_description::BorrowedFormatItem;
@@ -34,6 +35,25 @@ struct Actions {
     change_email: ServerAction<ChangeEmail>,
 }
 
+/// Fetches the signed-in account again each time `action` succeeds.
+fn refresh_on_success<S>(action: ServerAction<S>)
+where
+    S: ServerFn + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+    S::Error: Send + Sync + 'static,
+{
+    let auth = use_auth();
+    Effect::watch(
+        move || action.value().with(|result| matches!(result, Some(Ok(_)))),
+        move |succeeded, _, _| {
+            if *succeeded {
+                auth.refresh();
+            }
+        },
+        false,
+    );
+}
+
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let auth = use_auth();
@@ -50,17 +70,11 @@ pub fn AccountPage() -> impl IntoView {
         change_email: ServerAction::new(),
     };
     // What changes the account itself makes the header (and this page) fetch it again.
-    Effect::watch(
-        move || {
-            (
-                actions.profile.version().get(),
-                actions.remove_picture.version().get(),
-                actions.delete.version().get(),
-            )
-        },
-        move |_, _, _| auth.refresh(),
-        false,
-    );
+    // Only a success does: after a refused submission the page stays as the person left
+    // it, with what they typed and the server's messages.
+    refresh_on_success(actions.profile);
+    refresh_on_success(actions.remove_picture);
+    refresh_on_success(actions.delete);
 
     view! {
         <Title text="Your account"/>
