@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use crate::{
     api::RequestContext,
     backend::services::{accounts, codes, email, recovery, sessions},
+    domain::PasswordResetInput,
 };
 
 /// The policy the forms validate against (lengths, registration open or not, ...).
@@ -103,8 +104,11 @@ pub async fn reset_password(
 ) -> Result<User, AppError> {
     let cx = RequestContext::get()?;
     let result = async {
-        let user =
-            recovery::confirm(&cx.state, &token, &new_password, &new_password_confirmation).await?;
+        let input = PasswordResetInput {
+            new_password,
+            new_password_confirmation,
+        };
+        let user = recovery::confirm(&cx.state, &token, &input).await?;
         if accounts::may_sign_in(&cx.state, &user) {
             sessions::sign_in(&cx.session, &user, &cx.client).await?;
             leptos_axum::redirect("/");

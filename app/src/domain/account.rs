@@ -88,6 +88,34 @@ impl PasswordChangeInput {
     }
 }
 
+/// A new password chosen from a reset link, as submitted.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PasswordResetInput {
+    pub new_password: Secret,
+    pub new_password_confirmation: Secret,
+}
+
+impl PasswordResetInput {
+    /// Checks the new password against the policy (not equal to `identity`, the account's
+    /// username and email) and its confirmation.
+    pub fn parse(&self, rules: &AuthRules, identity: &[&str]) -> Result<Password, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let new = new_password(
+            &self.new_password,
+            &self.new_password_confirmation,
+            rules,
+            identity,
+            ("new_password", "new_password_confirmation"),
+            &mut errors,
+        );
+        match new {
+            Some(new) if errors.is_empty() => Ok(new),
+            _ => Err(errors),
+        }
+    }
+}
+
 /// A new password and its confirmation, reported under the given field names.
 fn new_password(
     password: &Secret,
@@ -257,6 +285,29 @@ mod tests {
             errors["new_password_confirmation"],
             "Passwords do not match"
         );
+    }
+
+    #[test]
+    fn password_reset_checks_the_new_one_and_its_confirmation() {
+        let input = |new: &str, again: &str| PasswordResetInput {
+            new_password: Secret::new(new),
+            new_password_confirmation: Secret::new(again),
+        };
+        let rules = AuthRules::default();
+        assert!(input("violet-anchor-93", "violet-anchor-93")
+            .parse(&rules, &["ada"])
+            .is_ok());
+        let errors = input("ada", "").parse(&rules, &["ada"]).unwrap_err();
+        assert_eq!(errors["new_password"], "8 to 128 characters required");
+        assert_eq!(errors["new_password_confirmation"], REQUIRED);
+        let errors = input("violet-anchor-93", "violet-anchor-94")
+            .parse(&rules, &["ada"])
+            .unwrap_err();
+        assert_eq!(
+            errors["new_password_confirmation"],
+            "Passwords do not match"
+        );
+        assert!(!errors.contains_key("new_password"));
     }
 
     #[test]

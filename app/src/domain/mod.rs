@@ -16,7 +16,9 @@ mod secret;
 mod user;
 mod username;
 
-pub use account::{Credentials, LoginId, NewAccount, PasswordChangeInput, RegisterInput};
+pub use account::{
+    Credentials, LoginId, NewAccount, PasswordChangeInput, PasswordResetInput, RegisterInput,
+};
 pub use device::{describe_user_agent, Device};
 pub use email::Email;
 pub use language::{pick_language, SUPPORTED_LANGUAGES};

@@ -5,7 +5,7 @@ use super::components::form::{
 };
 use super::use_auth;
 use crate::api::auth::RequestPasswordReset;
-use crate::domain::{Email, Password, REQUIRED};
+use crate::domain::{Email, PasswordResetInput, Secret};
 use crate::error::AppError;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -81,22 +81,15 @@ pub fn ResetPasswordPage() -> impl IntoView {
         ],
     );
     let problems = Memo::new(move |_| {
-        let mut problems = crate::domain::FieldErrors::new();
-        if let Some(rules) = auth.rules.get().and_then(Result::ok) {
-            if let Err(message) = Password::parse(&new.value.get(), &rules.password, &[]) {
-                problems.insert("new_password".into(), message);
-            }
-        }
-        let again = confirmation.value.get();
-        if again.is_empty() {
-            problems.insert("new_password_confirmation".into(), REQUIRED.into());
-        } else if again != new.value.get() {
-            problems.insert(
-                "new_password_confirmation".into(),
-                "Passwords do not match".into(),
-            );
-        }
-        problems
+        let Some(rules) = auth.rules.get().and_then(Result::ok) else {
+            return Default::default();
+        };
+        let input = PasswordResetInput {
+            new_password: Secret::new(new.value.get()),
+            new_password_confirmation: Secret::new(confirmation.value.get()),
+        };
+        // The account is not known here; the server also checks the username and email.
+        input.parse(&rules, &[]).err().unwrap_or_default()
     });
     let check =
         move |name: &'static str| Signal::derive(move || problems.read().get(name).cloned());

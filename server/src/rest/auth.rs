@@ -4,7 +4,9 @@ use super::error::{ApiError, ApiJson};
 use super::extract::{session, Client, CurrentUser};
 use app::backend::services::{accounts, codes, email, recovery, sessions};
 use app::backend::AppState;
-use app::domain::{pick_language, AuthMethods, AuthRules, RegisterInput, Secret, User};
+use app::domain::{
+    pick_language, AuthMethods, AuthRules, PasswordResetInput, RegisterInput, Secret, User,
+};
 use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
@@ -105,13 +107,11 @@ pub async fn confirm_reset(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<ResetConfirmation>,
 ) -> Result<StatusCode, ApiError> {
-    recovery::confirm(
-        &state,
-        &request.token,
-        &request.new_password,
-        &request.new_password_confirmation,
-    )
-    .await?;
+    let input = PasswordResetInput {
+        new_password: request.new_password,
+        new_password_confirmation: request.new_password_confirmation,
+    };
+    recovery::confirm(&state, &request.token, &input).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

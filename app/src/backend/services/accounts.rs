@@ -186,7 +186,7 @@ pub(super) fn sign_in_limits(
     ]
 }
 
-/// Forgets an account's failed sign-ins (after a successful reset).
+/// Forgets an account's failed sign-ins (after a successful reset, or with the account).
 pub(super) async fn clear_failed_sign_ins(state: &AppState, user_id: &str) -> Result<(), AppError> {
     state
         .store
@@ -347,10 +347,7 @@ pub async fn delete_account(
         .map_err(|message| AppError::validation("password", message))?;
     let record = confirm_password(state, &user.id, &password, "password", client).await?;
     state.store.delete_user(&user.id).await?;
-    state
-        .store
-        .throttle_clear(&account_throttle_key(&user.id))
-        .await?;
+    clear_failed_sign_ins(state, &user.id).await?;
     if let Some(picture) = record.picture {
         super::pictures::delete_blob(state, &picture.key).await;
     }
@@ -367,18 +364,16 @@ pub struct AccountExport {
     pub devices: Vec<Device>,
 }
 
+/// The export of the signed-in `user` (as loaded for this request) and their devices.
 pub async fn export(
     state: &AppState,
     user: &User,
     current_session: Option<&str>,
 ) -> Result<AccountExport, AppError> {
-    let account = user_by_id(state, &user.id)
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
     let devices = super::sessions::devices(state, &user.id, current_session).await?;
     Ok(AccountExport {
         exported_at: OffsetDateTime::now_utc(),
-        account,
+        account: user.clone(),
         devices,
     })
 }

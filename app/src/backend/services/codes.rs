@@ -24,43 +24,39 @@ fn code_hash(state: &AppState, user_id: &str, code: &str) -> String {
 
 /// `POST /auth/code`: 202 whatever the address; only an account gets a code.
 pub async fn request(state: &AppState, address: &str) -> Result<(), AppError> {
-    let address =
-        Email::parse(address).map_err(|message| AppError::validation("email", message))?;
-    throttle::mail_request(state, &address).await?;
-    let state = state.clone();
-    tokens::in_background("sign-in code", async move {
-        let Some(record) = state.store.user_by_email(address.as_str()).await? else {
-            return Ok(());
-        };
-        if record.disabled {
-            return Ok(());
-        }
-        let code = format!(
-            "{:0width$}",
-            rand::rngs::OsRng.gen_range(0..10u32.pow(DIGITS as u32)),
-            width = DIGITS
-        );
-        let minutes = state.rules().tokens.login_code_minutes;
-        let now = OffsetDateTime::now_utc();
-        state
-            .store
-            .replace_token(&TokenRecord {
-                id_hash: code_hash(&state, &record.user.id, &code),
-                user_id: record.user.id.clone(),
-                purpose: TokenPurpose::LoginCode,
-                email: address.as_str().to_owned(),
-                attempts: 0,
-                created_at: now,
-                expires_at: now + time::Duration::minutes(i64::from(minutes)),
-            })
-            .await?;
-        let outgoing = Outgoing::new(Template::LoginCode, address.as_str(), &record.user.language)
-            .with("name", record.user.display_name())
-            .with("code", code)
-            .with("minutes", minutes.to_string());
-        mail::send(&state, outgoing).await
-    });
-    Ok(())
+    tokens::for_address_in_background(
+        state,
+        address,
+        "sign-in code",
+        |state, address, record| async move {
+            let code = format!(
+                "{:0width$}",
+                rand::rngs::OsRng.gen_range(0..10u32.pow(DIGITS as u32)),
+                width = DIGITS
+            );
+            let minutes = state.rules().tokens.login_code_minutes;
+            let now = OffsetDateTime::now_utc();
+            state
+                .store
+                .replace_token(&TokenRecord {
+                    id_hash: code_hash(&state, &record.user.id, &code),
+                    user_id: record.user.id.clone(),
+                    purpose: TokenPurpose::LoginCode,
+                    email: address.as_str().to_owned(),
+                    attempts: 0,
+                    created_at: now,
+                    expires_at: now + time::Duration::minutes(i64::from(minutes)),
+                })
+                .await?;
+            let outgoing =
+                Outgoing::new(Template::LoginCode, address.as_str(), &record.user.language)
+                    .with("name", record.user.display_name())
+                    .with("code", code)
+                    .with("minutes", minutes.to_string());
+            mail::send(&state, outgoing).await
+        },
+    )
+    .await
 }
 
 /// `POST /auth/code/verify`: the account, when the code is right. Unknown address,

@@ -32,18 +32,18 @@ pub async fn send_verification(state: &AppState, user: &User) -> Result<(), AppE
 /// `POST /auth/email/verify/resend`: answers the same whatever the address; a new link
 /// (replacing the old one) goes only to an account whose address is not verified yet.
 pub async fn resend(state: &AppState, email: &str) -> Result<(), AppError> {
-    let email = Email::parse(email).map_err(|message| AppError::validation("email", message))?;
-    throttle::mail_request(state, &email).await?;
-    let state = state.clone();
-    tokens::in_background("resend verification", async move {
-        if let Some(record) = state.store.user_by_email(email.as_str()).await? {
-            if !record.disabled && !record.user.email_verified {
-                send_verification(&state, &record.user).await?;
+    tokens::for_address_in_background(
+        state,
+        email,
+        "resend verification",
+        |state, _, record| async move {
+            if record.user.email_verified {
+                return Ok(());
             }
-        }
-        Ok(())
-    });
-    Ok(())
+            send_verification(&state, &record.user).await
+        },
+    )
+    .await
 }
 
 /// The "send the link again" button of a signed-in account.

@@ -53,10 +53,7 @@ impl<'a> Throttle<'a> {
                 .await?
             {
                 if window.count >= limit.max_failures {
-                    let ends = window.started_at + self.window;
-                    let wait = u64::try_from((ends - now).whole_seconds())
-                        .unwrap_or(0)
-                        .max(1);
+                    let wait = self.seconds_left(window.started_at, now);
                     retry_after = Some(retry_after.map_or(wait, |w| w.max(wait)));
                 }
             }
@@ -88,13 +85,20 @@ impl<'a> Throttle<'a> {
             .throttle_hit(&limit.key, now, self.window)
             .await?;
         if window.count > limit.max_failures {
-            let ends = window.started_at + self.window;
-            let wait = u64::try_from((ends - now).whole_seconds())
-                .unwrap_or(0)
-                .max(1);
-            return Err(AppError::TooManyRequests { retry_after: wait });
+            return Err(AppError::TooManyRequests {
+                retry_after: self.seconds_left(window.started_at, now),
+            });
         }
         Ok(())
+    }
+
+    /// Whole seconds (at least one) until the window that started at `started_at` ends:
+    /// what a refused client is told to wait.
+    fn seconds_left(&self, started_at: OffsetDateTime, now: OffsetDateTime) -> u64 {
+        let ends = started_at + self.window;
+        u64::try_from((ends - now).whole_seconds())
+            .unwrap_or(0)
+            .max(1)
     }
 
     pub async fn clear(&self, key: &str) -> Result<(), AppError> {

@@ -2,9 +2,11 @@
 //! account and a purpose, expiring, single-use. Every way a token can be wrong (unknown,
 //! expired, spent, replaced, another flow's) answers the same `InvalidToken`.
 
+use super::throttle;
 use crate::backend::secrets::Purpose;
-use crate::backend::store::{TokenPurpose, TokenRecord};
+use crate::backend::store::{TokenPurpose, TokenRecord, UserRecord};
 use crate::backend::AppState;
+use crate::domain::Email;
 use crate::error::AppError;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -92,6 +94,32 @@ pub fn link(state: &AppState, path: &str, token: &str) -> String {
         "{}{path}?token={token}",
         state.config.public_url.as_str().trim_end_matches('/')
     )
+}
+
+/// A "mail me something" request that must not tell whether the address has an account:
+/// the address is checked and throttled now, and `work` runs after the answer, only for
+/// the enabled account holding that address.
+pub async fn for_address_in_background<F, Fut>(
+    state: &AppState,
+    address: &str,
+    flow: &'static str,
+    work: F,
+) -> Result<(), AppError>
+where
+    F: FnOnce(AppState, Email, UserRecord) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<(), AppError>> + Send + 'static,
+{
+    let address =
+        Email::parse(address).map_err(|message| AppError::validation("email", message))?;
+    throttle::mail_request(state, &address).await?;
+    let state = state.clone();
+    in_background(flow, async move {
+        match state.store.user_by_email(address.as_str()).await? {
+            Some(record) if !record.disabled => work(state, address, record).await,
+            _ => Ok(()),
+        }
+    });
+    Ok(())
 }
 
 /// Runs a mail-sending flow after its request has been answered, so that the answer
