@@ -42,8 +42,7 @@ pub async fn register(
     let language = crate::domain::pick_language(cx.header("accept-language"));
     let result = async {
         let user = accounts::register(&cx.state, &input, language).await?;
-        if accounts::may_sign_in(&cx.state, &user) {
-            sessions::sign_in(&cx.session, &user, &cx.client).await?;
+        if sessions::sign_in_if_allowed(&cx.state, &cx.session, &user, &cx.client).await? {
             leptos_axum::redirect("/");
         } else {
             leptos_axum::redirect("/login?registered=1");
@@ -109,8 +108,7 @@ pub async fn reset_password(
             new_password_confirmation,
         };
         let user = recovery::confirm(&cx.state, &token, &input).await?;
-        if accounts::may_sign_in(&cx.state, &user) {
-            sessions::sign_in(&cx.session, &user, &cx.client).await?;
+        if sessions::sign_in_if_allowed(&cx.state, &cx.session, &user, &cx.client).await? {
             leptos_axum::redirect("/");
         } else {
             leptos_axum::redirect("/login");

@@ -158,7 +158,7 @@ impl LoginId {
                     .unwrap_or_else(|_| LoginId::Username(raw.to_lowercase())),
             )
         } else {
-            Some(LoginId::Username(raw.to_ascii_lowercase()))
+            Some(LoginId::Username(Username::key_of(raw)))
         }
     }
 

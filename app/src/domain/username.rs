@@ -34,7 +34,13 @@ impl Username {
 
     /// The form that uniqueness and look-ups use: usernames are case-insensitive.
     pub fn key(&self) -> String {
-        self.0.to_ascii_lowercase()
+        Username::key_of(&self.0)
+    }
+
+    /// The look-up form of a name as typed (in a sign-in or a URL), valid or not; a name
+    /// that is no username simply matches no account.
+    pub fn key_of(name: &str) -> String {
+        name.to_ascii_lowercase()
     }
 }
 

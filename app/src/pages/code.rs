@@ -31,13 +31,7 @@ pub fn CodeLoginPage() -> impl IntoView {
         (code.trim().len() != 6 || !code.trim().bytes().all(|b| b.is_ascii_digit()))
             .then(|| "Enter the 6 digits from the message".to_owned())
     });
-    let minutes = move || {
-        auth.rules
-            .get()
-            .and_then(Result::ok)
-            .map(|r| r.tokens.login_code_minutes)
-            .unwrap_or(10)
-    };
+    let minutes = move || auth.rules_or_default().tokens.login_code_minutes;
     view! {
         <Title text="Sign in with a code"/>
         <section class="card auth-card" aria-labelledby="code-title">
@@ -50,7 +44,7 @@ pub fn CodeLoginPage() -> impl IntoView {
                     <ActionForm action=request attr:novalidate=true>
                         <Field label="Email" name="email" state=email check=email_check
                             control=Control::Input("email") autocomplete="email"/>
-                        <SubmitButton label="Email me a code" wide=true
+                        <SubmitButton label="Email me a code" busy_label="Sending…" pending=request.pending() wide=true
                             valid=move || Email::parse(&email.value.get_untracked()).is_ok()
                             fields=vec![email]/>
                     </ActionForm>
@@ -69,7 +63,7 @@ pub fn CodeLoginPage() -> impl IntoView {
                     <input type="hidden" name="next" value=""/>
                     <Field label="Code" name="code" state=code check=code_check
                         control=Control::Input("text") autocomplete="one-time-code"/>
-                    <SubmitButton label="Sign in" wide=true
+                    <SubmitButton label="Sign in" busy_label="Signing in…" pending=verify.pending() wide=true
                         valid=move || code_check.with_untracked(Option::is_none)
                         fields=vec![code]/>
                 </ActionForm>

@@ -1,8 +1,9 @@
 use super::components::form::{
-    show_field_errors, submission_error, Control, Field, FieldState, FormAlert, SubmitButton,
+    required, show_field_errors, submission_error, Control, Field, FieldState, FormAlert,
+    SubmitButton,
 };
 use super::use_auth;
-use crate::domain::{local_path, Registration, REQUIRED};
+use crate::domain::{local_path, Registration};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -28,9 +29,6 @@ pub fn LoginPage() -> impl IntoView {
     let password = FieldState::new();
     let error = submission_error(auth.login);
     show_field_errors(error, vec![("login", login), ("password", password)]);
-    let required = |field: FieldState| {
-        Signal::derive(move || field.value.get().is_empty().then(|| REQUIRED.to_owned()))
-    };
     let pending = auth.login.pending();
 
     view! {

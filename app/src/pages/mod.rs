@@ -106,6 +106,11 @@ impl Auth {
     pub fn refresh(&self) {
         self.changed.update(|n| *n += 1);
     }
+
+    /// The published rules, or the defaults until they have loaded.
+    pub fn rules_or_default(&self) -> AuthRules {
+        self.rules.get().and_then(Result::ok).unwrap_or_default()
+    }
 }
 
 #[component]

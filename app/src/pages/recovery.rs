@@ -24,13 +24,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
     show_field_errors(error, vec![("email", email)]);
     let check = Signal::derive(move || Email::parse(&email.value.get()).err());
     let sent = move || matches!(action.value().get(), Some(Ok(())));
-    let minutes = move || {
-        auth.rules
-            .get()
-            .and_then(Result::ok)
-            .map(|r| r.tokens.reset_minutes)
-            .unwrap_or(30)
-    };
+    let minutes = move || auth.rules_or_default().tokens.reset_minutes;
     let pending = action.pending();
     view! {
         <Title text="Reset your password"/>

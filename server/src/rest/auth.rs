@@ -35,10 +35,7 @@ pub async fn register(
             .and_then(|v| v.to_str().ok()),
     );
     let user = accounts::register(&state, &input, language).await?;
-    // When addresses must be verified first, the account exists but is not signed in.
-    if accounts::may_sign_in(&state, &user) {
-        sessions::sign_in(&session(&parts)?, &user, &client).await?;
-    }
+    sessions::sign_in_if_allowed(&state, &session(&parts)?, &user, &client).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 

@@ -82,16 +82,17 @@ where
             .get(header::CONTENT_LENGTH)
             .is_some_and(|v| v.as_bytes() == b"0");
         let no_body = declared_empty || req.headers().get(header::CONTENT_TYPE).is_none();
-        if no_body {
-            let bytes = read_body(req, state).await?;
-            if bytes.iter().all(u8::is_ascii_whitespace) {
-                return Ok(OptionalJson(T::default()));
-            }
-            return Err(ApiError(not_json()));
-        }
-        let bytes = json_body(req, state).await?;
+        let bytes = if no_body {
+            read_body(req, state).await?
+        } else {
+            json_body(req, state).await?
+        };
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(OptionalJson(T::default()));
+        }
+        if no_body {
+            // Something was sent without saying what it is.
+            return Err(ApiError(not_json()));
         }
         parse_json(&bytes).map(OptionalJson).map_err(ApiError)
     }

@@ -5,7 +5,7 @@
 
 use crate::backend::store::PictureRef;
 use crate::backend::{internal_error, AppState};
-use crate::domain::{UploadRules, User};
+use crate::domain::{UploadRules, User, Username};
 use crate::error::AppError;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use sha2::{Digest, Sha256};
@@ -207,7 +207,7 @@ pub async fn remove(state: &AppState, user: &User) -> Result<User, AppError> {
 pub async fn of_user(state: &AppState, username: &str) -> Result<Option<Picture>, AppError> {
     let Some(record) = state
         .store
-        .user_by_username(&username.to_ascii_lowercase())
+        .user_by_username(&Username::key_of(username))
         .await?
     else {
         return Ok(None);

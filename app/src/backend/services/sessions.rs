@@ -53,6 +53,21 @@ pub async fn sign_in(session: &Session, user: &User, client: &ClientInfo) -> Res
     Ok(())
 }
 
+/// Signs `user` in unless the configuration wants a verified address first (then the
+/// account exists but holds no session yet); says whether it did.
+pub async fn sign_in_if_allowed(
+    state: &AppState,
+    session: &Session,
+    user: &User,
+    client: &ClientInfo,
+) -> Result<bool, AppError> {
+    if !super::accounts::may_sign_in(state, user) {
+        return Ok(false);
+    }
+    sign_in(session, user, client).await?;
+    Ok(true)
+}
+
 /// Ends the session: the server forgets it (a replayed cookie gets 401) and the browser
 /// is told to drop the cookie.
 pub async fn sign_out(session: &Session) -> Result<(), AppError> {

@@ -1,7 +1,6 @@
 use crate::api::account::DeleteAccount;
-use crate::domain::REQUIRED;
 use crate::pages::components::form::{
-    show_field_errors, submission_error, Control, Field, FieldState, FormAlert,
+    required, show_field_errors, submission_error, Control, Field, FieldState, FormAlert,
 };
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -13,8 +12,7 @@ pub fn DataSection(action: ServerAction<DeleteAccount>) -> impl IntoView {
     let password = FieldState::new();
     let error = submission_error(action);
     show_field_errors(error, vec![("password", password)]);
-    let required =
-        Signal::derive(move || password.value.get().is_empty().then(|| REQUIRED.to_owned()));
+    let password_required = required(password);
     let pending = action.pending();
     view! {
         <section class="card" aria-labelledby="data-title">
@@ -33,7 +31,7 @@ pub fn DataSection(action: ServerAction<DeleteAccount>) -> impl IntoView {
                 <FormAlert error/>
                 // The browser's own checks stay on: both the password and the box are required.
                 <ActionForm action>
-                    <Field label="Your password" name="password" state=password check=required
+                    <Field label="Your password" name="password" state=password check=password_required
                         control=Control::Input("password") autocomplete="current-password" form="delete"/>
                     <label class="check">
                         <input type="checkbox" name="confirm" required=true data-testid="confirm-delete"/>

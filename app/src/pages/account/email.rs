@@ -1,7 +1,8 @@
 use crate::api::account::{ChangeEmail, ResendVerification};
-use crate::domain::{Email, User, REQUIRED};
+use crate::domain::{Email, User};
 use crate::pages::components::form::{
-    show_field_errors, submission_error, Control, Field, FieldState, FormAlert, SubmitButton,
+    required, show_field_errors, submission_error, Control, Field, FieldState, FormAlert,
+    SubmitButton,
 };
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -34,8 +35,7 @@ pub fn EmailSection(
             Ok(_) => None,
         }
     });
-    let password_check =
-        Signal::derive(move || password.value.get().is_empty().then(|| REQUIRED.to_owned()));
+    let password_check = required(password);
     let requested = move || {
         matches!(change.value().get(), Some(Ok(())))
             && !new_email.touched.get()

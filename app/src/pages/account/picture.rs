@@ -60,12 +60,7 @@ pub fn PictureSection(
     let PictureState { upload, preview } = state;
     let remove_error = submission_error(remove);
     let has_picture = user.picture_url.is_some();
-    let max_bytes = auth
-        .rules
-        .get_untracked()
-        .and_then(Result::ok)
-        .map(|r| r.upload.picture_max_bytes)
-        .unwrap_or(1024 * 1024);
+    let max_bytes = untrack(|| auth.rules_or_default().upload.picture_max_bytes);
 
     let choose = move |file: Option<web_file::File>| {
         if let Some(file) = file {

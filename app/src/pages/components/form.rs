@@ -2,6 +2,7 @@
 //! alert, and the error of the last submission (from the action, or from the URL when the
 //! form was posted without JavaScript).
 
+use crate::domain::REQUIRED;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::error::ServerFnUrlError;
@@ -88,6 +89,11 @@ pub fn show_field_errors(error: Signal<Option<AppError>>, fields: Vec<(&'static 
         move |error, _, _| apply(error.clone()),
         false,
     );
+}
+
+/// The message of a field that must not be left empty.
+pub fn required(field: FieldState) -> Signal<Option<String>> {
+    Signal::derive(move || field.value.get().is_empty().then(|| REQUIRED.to_owned()))
 }
 
 /// A form's submit button. It is disabled while the form is on its way (`pending`), and
