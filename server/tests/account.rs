@@ -498,17 +498,11 @@ async fn changing_the_password_signs_out_the_other_devices(backend: Backend) {
     app.register("linus").await;
     let laptop = common::browser();
     assert_eq!(app.login(&laptop, "linus", PASSWORD).await.status(), 200);
-    let change = |body: Value| {
-        app.client
-            .post(app.url("/api/v1/auth/password/change"))
-            .json(&body)
-            .send()
-    };
+    let change = async |body: Value| app.post_json("/api/v1/auth/password/change", &body).await;
 
     let body = expect_error(
         change(json!({"current_password": "wrong-one-1", "new_password": "fresh-anchor-77", "new_password_confirmation": "fresh-anchor-77"}))
-            .await
-            .unwrap(),
+            .await,
         422,
         "validation_failed",
     )
@@ -519,8 +513,7 @@ async fn changing_the_password_signs_out_the_other_devices(backend: Backend) {
     );
     let body = expect_error(
         change(json!({"current_password": PASSWORD, "new_password": "linus", "new_password_confirmation": "linux"}))
-            .await
-            .unwrap(),
+            .await,
         422,
         "validation_failed",
     )
@@ -535,8 +528,7 @@ async fn changing_the_password_signs_out_the_other_devices(backend: Backend) {
     );
 
     let response = change(json!({"current_password": PASSWORD, "new_password": "fresh-anchor-77", "new_password_confirmation": "fresh-anchor-77"}))
-        .await
-        .unwrap();
+        .await;
     assert_eq!(response.status(), 204);
     assert_eq!(
         app.get("/api/v1/account").await.status(),

@@ -65,22 +65,15 @@ async fn registering_mails_a_verification_link(backend: Backend) {
     let stored = app.column("SELECT id_hash FROM tokens").await;
     assert!(!stored.is_empty() && stored.iter().all(|h| h != &token));
 
-    let verify = |token: String| {
-        app.client
-            .post(app.url("/api/v1/auth/email/verify"))
-            .json(&json!({"token": token}))
-            .send()
+    let verify = async |token: String| {
+        app.post_json("/api/v1/auth/email/verify", &json!({"token": token}))
+            .await
     };
-    assert_eq!(verify(token.clone()).await.unwrap().status(), 204);
+    assert_eq!(verify(token.clone()).await.status(), 204);
     let me: Value = app.get("/api/v1/account").await.json().await.unwrap();
     assert_eq!(me["email_verified"], true);
-    expect_error(verify(token).await.unwrap(), 400, "invalid_token").await;
-    expect_error(
-        verify("made-up".into()).await.unwrap(),
-        400,
-        "invalid_token",
-    )
-    .await;
+    expect_error(verify(token).await, 400, "invalid_token").await;
+    expect_error(verify("made-up".into()).await, 400, "invalid_token").await;
 }
 
 async fn a_new_verification_link_replaces_the_old_one(backend: Backend) {
@@ -89,35 +82,26 @@ async fn a_new_verification_link_replaces_the_old_one(backend: Backend) {
     };
     app.register("resender").await;
     let first = mail(&app).wait_for("resender@example.org", 1, 15).await[0].token("/verify-email");
-    let resend = |email: &str| {
-        app.client
-            .post(app.url("/api/v1/auth/email/verify/resend"))
-            .json(&json!({"email": email}))
-            .send()
+    let resend = async |email: &str| {
+        app.post_json("/api/v1/auth/email/verify/resend", &json!({"email": email}))
+            .await
     };
-    let response = resend("Resender@Example.org").await.unwrap();
+    let response = resend("Resender@Example.org").await;
     assert_eq!(response.status(), 202);
     let known: Value = response.json().await.unwrap();
     let second = mail(&app).wait_for("resender@example.org", 2, 15).await[1].token("/verify-email");
     assert_ne!(first, second);
     // Unknown addresses get the same answer and no mail.
-    let unknown: Value = resend("nobody@example.org")
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let unknown: Value = resend("nobody@example.org").await.json().await.unwrap();
     assert_eq!(known, unknown);
     assert_no_mail(&app, "nobody@example.org").await;
 
-    let verify = |token: String| {
-        app.client
-            .post(app.url("/api/v1/auth/email/verify"))
-            .json(&json!({"token": token}))
-            .send()
+    let verify = async |token: String| {
+        app.post_json("/api/v1/auth/email/verify", &json!({"token": token}))
+            .await
     };
-    expect_error(verify(first).await.unwrap(), 400, "invalid_token").await;
-    assert_eq!(verify(second).await.unwrap().status(), 204);
+    expect_error(verify(first).await, 400, "invalid_token").await;
+    assert_eq!(verify(second).await.status(), 204);
 }
 
 async fn password_reset_by_mail(backend: Backend) {
@@ -127,17 +111,15 @@ async fn password_reset_by_mail(backend: Backend) {
     app.register("forgetful").await;
     let laptop = common::browser();
     app.login(&laptop, "forgetful", PASSWORD).await;
-    let reset = |email: &str| {
-        app.client
-            .post(app.url("/api/v1/auth/password/reset"))
-            .json(&json!({"email": email}))
-            .send()
+    let reset = async |email: &str| {
+        app.post_json("/api/v1/auth/password/reset", &json!({"email": email}))
+            .await
     };
 
-    let known = reset("forgetful@example.org").await.unwrap();
+    let known = reset("forgetful@example.org").await;
     assert_eq!(known.status(), 202);
     let known: Value = known.json().await.unwrap();
-    let unknown = reset("stranger@example.org").await.unwrap();
+    let unknown = reset("stranger@example.org").await;
     assert_eq!(unknown.status(), 202);
     assert_eq!(
         known,
@@ -204,11 +186,12 @@ async fn reset_tokens_expire_and_are_replaced_and_revoked(backend: Backend) {
         return;
     };
     app.register("careful").await;
-    let reset = || {
-        app.client
-            .post(app.url("/api/v1/auth/password/reset"))
-            .json(&json!({"email": "careful@example.org"}))
-            .send()
+    let reset = async || {
+        app.post_json(
+            "/api/v1/auth/password/reset",
+            &json!({"email": "careful@example.org"}),
+        )
+        .await
     };
     let confirm = |token: String| {
         common::browser()
@@ -224,9 +207,9 @@ async fn reset_tokens_expire_and_are_replaced_and_revoked(backend: Backend) {
             .collect()
     };
     // A newer request makes the older link worthless.
-    reset().await.unwrap();
+    reset().await;
     mail(&app).wait_for("careful@example.org", 2, 15).await;
-    reset().await.unwrap();
+    reset().await;
     let tokens = resets(mail(&app).wait_for("careful@example.org", 3, 15).await);
     expect_error(
         confirm(tokens[0].clone()).await.unwrap(),
@@ -246,17 +229,11 @@ async fn reset_tokens_expire_and_are_replaced_and_revoked(backend: Backend) {
     .await;
 
     // Changing the password (signed in) revokes a pending link.
-    reset().await.unwrap();
+    reset().await;
     let latest = resets(mail(&app).wait_for("careful@example.org", 4, 15).await)
         .pop()
         .unwrap();
-    let changed = app
-        .client
-        .post(app.url("/api/v1/auth/password/change"))
-        .json(&json!({"current_password": PASSWORD, "new_password": "other-anchor-78", "new_password_confirmation": "other-anchor-78"}))
-        .send()
-        .await
-        .unwrap();
+    let changed = app.post_json("/api/v1/auth/password/change", &json!({"current_password": PASSWORD, "new_password": "other-anchor-78", "new_password_confirmation": "other-anchor-78"})).await;
     assert_eq!(changed.status(), 204);
     expect_error(confirm(latest).await.unwrap(), 400, "invalid_token").await;
 }
@@ -346,39 +323,34 @@ async fn changing_the_email_address(backend: Backend) {
         return;
     };
     app.register("mover").await;
-    let change = |new_email: &str, password: &str| {
-        app.client
-            .post(app.url("/api/v1/account/email"))
-            .json(&json!({"new_email": new_email, "password": password}))
-            .send()
+    let change = async |new_email: &str, password: &str| {
+        app.post_json(
+            "/api/v1/account/email",
+            &json!({"new_email": new_email, "password": password}),
+        )
+        .await
     };
     let body = expect_error(
-        change("moved@example.org", "wrong-password").await.unwrap(),
+        change("moved@example.org", "wrong-password").await,
         422,
         "validation_failed",
     )
     .await;
     assert_eq!(body["error"]["fields"]["password"], "Incorrect password");
     expect_error(
-        change("not-an-address", PASSWORD).await.unwrap(),
+        change("not-an-address", PASSWORD).await,
         422,
         "validation_failed",
     )
     .await;
     expect_error(
-        change("mover@example.org", PASSWORD).await.unwrap(),
+        change("mover@example.org", PASSWORD).await,
         422,
         "validation_failed",
     )
     .await;
 
-    assert_eq!(
-        change("Moved@Example.org", PASSWORD)
-            .await
-            .unwrap()
-            .status(),
-        202
-    );
+    assert_eq!(change("Moved@Example.org", PASSWORD).await.status(), 202);
     let link = mail(&app)
         .wait_for("moved@example.org", 1, 15)
         .await
@@ -394,12 +366,11 @@ async fn changing_the_email_address(backend: Backend) {
     assert_eq!(me["email"], "mover@example.org");
 
     let verified = app
-        .client
-        .post(app.url("/api/v1/auth/email/verify"))
-        .json(&json!({"token": link.token("/verify-email")}))
-        .send()
-        .await
-        .unwrap();
+        .post_json(
+            "/api/v1/auth/email/verify",
+            &json!({"token": link.token("/verify-email")}),
+        )
+        .await;
     assert_eq!(verified.status(), 204);
     let me: Value = app.get("/api/v1/account").await.json().await.unwrap();
     assert_eq!(me["email"], "moved@example.org");
@@ -420,13 +391,7 @@ async fn changing_the_email_address(backend: Backend) {
         .await
         .unwrap();
     mail(&app).wait_for("owner@example.org", 1, 15).await;
-    assert_eq!(
-        change("owner@example.org", PASSWORD)
-            .await
-            .unwrap()
-            .status(),
-        202
-    );
+    assert_eq!(change("owner@example.org", PASSWORD).await.status(), 202);
     let to_owner = mail(&app).wait_for("owner@example.org", 2, 15).await;
     assert_eq!(
         to_owner[1].subject,
@@ -443,21 +408,13 @@ async fn mail_requests_are_throttled_per_address(backend: Backend) {
     for address in ["someone@example.org", "nobody-at-all@example.org"] {
         for _ in 0..3 {
             let response = app
-                .client
-                .post(app.url("/api/v1/auth/password/reset"))
-                .json(&json!({"email": address}))
-                .send()
-                .await
-                .unwrap();
+                .post_json("/api/v1/auth/password/reset", &json!({"email": address}))
+                .await;
             assert_eq!(response.status(), 202);
         }
         let response = app
-            .client
-            .post(app.url("/api/v1/auth/code"))
-            .json(&json!({"email": address}))
-            .send()
-            .await
-            .unwrap();
+            .post_json("/api/v1/auth/code", &json!({"email": address}))
+            .await;
         assert!(response.headers().get("retry-after").is_some());
         expect_error(response, 429, "too_many_requests").await;
     }
@@ -475,12 +432,11 @@ async fn mail_waits_for_a_server_that_is_down(backend: Backend) {
 
     let started = std::time::Instant::now();
     let response = app
-        .client
-        .post(app.url("/api/v1/auth/password/reset"))
-        .json(&json!({"email": "patient@example.org"}))
-        .send()
-        .await
-        .unwrap();
+        .post_json(
+            "/api/v1/auth/password/reset",
+            &json!({"email": "patient@example.org"}),
+        )
+        .await;
     assert_eq!(
         response.status(),
         202,

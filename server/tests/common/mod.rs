@@ -82,11 +82,14 @@ async fn start(backend: Backend, settings: &[(&str, &str)], with_mail: bool) -> 
     })
 }
 
-/// A client that keeps cookies and does not follow redirects (tests look at them).
+/// A client that keeps cookies and does not follow redirects (tests look at them). A
+/// response that never comes fails the test with its URL instead of hanging the run (the
+/// bound is far above any answer, so it measures nothing).
 pub fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(60))
         .build()
         .unwrap()
 }
