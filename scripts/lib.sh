@@ -111,13 +111,14 @@ build_release() {
 # test can take "the mail server" down and bring it back).
 ensure_smtp_sink() {
   ensure_apt python3 python3-venv
-  local venv="$ROOT/.tools/python"
-  if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "import aiosmtpd" 2>/dev/null; then
-    note "aiosmtpd already installed in .tools/python"
+  local venv="$ROOT/.tools/python" version="1.4.6"
+  if [ -x "$venv/bin/python" ] &&
+    "$venv/bin/python" -c "import aiosmtpd, sys; sys.exit(aiosmtpd.__version__ != '$version')" 2>/dev/null; then
+    note "aiosmtpd $version already installed in .tools/python"
   else
-    step "Installing aiosmtpd (the SMTP server the mail tests talk to)"
+    step "Installing aiosmtpd $version (the SMTP server the mail tests talk to)"
     python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check aiosmtpd==1.4.6
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "aiosmtpd==$version"
   fi
   export LATCHKEY_TEST_SMTP_PYTHON="$venv/bin/python"
 }
