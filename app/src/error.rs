@@ -62,6 +62,9 @@ pub enum AppError {
     /// 500: something broke on the server. The request id leads to the log line.
     #[error("Something went wrong on our side{}", request_id.as_deref().map(|id| format!(" (request {id})")).unwrap_or_default())]
     InternalError { request_id: Option<String> },
+    /// 503: the request took longer than the server allows and was ended.
+    #[error("The server took too long to answer; please try again")]
+    Timeout,
     /// The browser could not reach the server or read its answer.
     #[error("Could not reach the server: {message}")]
     Network { message: String },
@@ -94,6 +97,7 @@ impl AppError {
             AppError::ValidationFailed { .. } => "validation_failed",
             AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::InternalError { .. } => "internal_error",
+            AppError::Timeout => "timeout",
             AppError::Network { .. } => "network_error",
         }
     }
@@ -114,7 +118,7 @@ impl AppError {
             AppError::ValidationFailed { .. } => 422,
             AppError::TooManyRequests { .. } => 429,
             AppError::InternalError { .. } => 500,
-            AppError::Network { .. } => 503,
+            AppError::Timeout | AppError::Network { .. } => 503,
         }
     }
 

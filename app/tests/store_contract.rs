@@ -3,8 +3,8 @@
 
 use app::backend::store::testing::{TestBackend, TestDatabase};
 use app::backend::store::{
-    self, NewUserRecord, PictureRef, QueuedMail, SessionRecord, Store, StoreError, TokenPurpose,
-    TokenRecord, Unique,
+    self, NewPassword, NewUserRecord, PictureRef, QueuedMail, SessionRecord, Store, StoreError,
+    TokenPurpose, TokenRecord, Unique,
 };
 use app::domain::{ProfileChanges, Role};
 use std::sync::Arc;
@@ -360,8 +360,14 @@ async fn an_account_s_sessions_are_listed_and_ended(store: Arc<dyn Store>) {
     assert_eq!(store.user_sessions(&bob.id, t).await.unwrap().len(), 1);
 
     // Deleting an account takes its sessions with it.
-    assert!(store.delete_user(&ada.id).await.unwrap());
-    assert!(!store.delete_user(&ada.id).await.unwrap());
+    assert!(store
+        .delete_user(&ada.id, "login:account:ada2")
+        .await
+        .unwrap());
+    assert!(!store
+        .delete_user(&ada.id, "login:account:ada2")
+        .await
+        .unwrap());
     assert_eq!(store.session("a2", t).await.unwrap(), None);
     assert!(store.user_by_id(&ada.id).await.unwrap().is_none());
     assert_eq!(store.user_sessions(&bob.id, t).await.unwrap().len(), 1);
@@ -426,14 +432,18 @@ async fn tokens_are_replaced_found_and_spent_once(store: Arc<dyn Store>) {
     assert_eq!(found.user_id, user.id);
     assert_eq!(found.expires_at, later);
     let active = store
-        .active_token(&user.id, TokenPurpose::ResetPassword, t)
+        .take_token_attempt(&user.id, TokenPurpose::ResetPassword, t, 10)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(active.id_hash, "r2");
-
-    assert_eq!(store.count_token_attempt("r2").await.unwrap(), 1);
-    assert_eq!(store.count_token_attempt("r2").await.unwrap(), 2);
+    assert_eq!(active.attempts, 1);
+    let again = store
+        .take_token_attempt(&user.id, TokenPurpose::ResetPassword, t, 10)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.attempts, 2);
     let spent = store
         .consume_token("r2", TokenPurpose::ResetPassword, t)
         .await
@@ -570,6 +580,343 @@ async fn mail_is_claimed_retried_and_removed(store: Arc<dyn Store>) {
     );
 }
 
+async fn throttle_slots_are_never_overbooked(store: Arc<dyn Store>) {
+    let t = now();
+    let window = Duration::minutes(15);
+    // Fifty attempts at once against a limit of ten: exactly ten get a slot.
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .throttle_take("login:race", t, window, 10)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut taken = Vec::new();
+    for task in tasks {
+        if let Some(w) = task.await.unwrap() {
+            taken.push(w.count);
+        }
+    }
+    taken.sort_unstable();
+    assert_eq!(taken, (1..=10).collect::<Vec<u32>>());
+    let full = store
+        .throttle_peek("login:race", t, window)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((full.count, full.started_at), (10, t));
+
+    // A slot given back can be taken again; a give-back for a window that has ended
+    // leaves the new window alone.
+    store.throttle_give_back("login:race", t).await.unwrap();
+    let w = store
+        .throttle_take("login:race", t, window, 10)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(w.count, 10);
+    assert!(store
+        .throttle_take("login:race", t, window, 10)
+        .await
+        .unwrap()
+        .is_none());
+    let later = t + window + Duration::seconds(1);
+    let w = store
+        .throttle_take("login:race", later, window, 10)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((w.count, w.started_at), (1, later));
+    store.throttle_give_back("login:race", t).await.unwrap();
+    let w = store
+        .throttle_peek("login:race", later, window)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(w.count, 1);
+}
+
+async fn token_guesses_are_counted_before_they_are_compared(store: Arc<dyn Store>) {
+    let user = new_user("guess", "guess@example.org");
+    store.insert_user(&user).await.unwrap();
+    let t = now();
+    store
+        .replace_token(&token(
+            "code",
+            &user.id,
+            TokenPurpose::LoginCode,
+            t + Duration::minutes(10),
+        ))
+        .await
+        .unwrap();
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let store = store.clone();
+            let user_id = user.id.clone();
+            tokio::spawn(async move {
+                store
+                    .take_token_attempt(&user_id, TokenPurpose::LoginCode, t, 5)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut attempts = Vec::new();
+    for task in tasks {
+        if let Some(record) = task.await.unwrap() {
+            attempts.push(record.attempts);
+        }
+    }
+    attempts.sort_unstable();
+    assert_eq!(attempts, [1, 2, 3, 4, 5]);
+    // Expired or absent codes give no attempt at all.
+    assert!(store
+        .take_token_attempt(&user.id, TokenPurpose::ResetPassword, t, 5)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store
+        .take_token_attempt(
+            &user.id,
+            TokenPurpose::LoginCode,
+            t + Duration::minutes(11),
+            50
+        )
+        .await
+        .unwrap()
+        .is_none());
+}
+
+/// An account with three sessions, a reset link, a sign-in code, a verification link
+/// and a failed-sign-in counter: what a credential change must deal with.
+async fn account_with_credentials(store: &Arc<dyn Store>, name: &str) -> (NewUserRecord, String) {
+    let user = new_user(name, &format!("{name}@example.org"));
+    store.insert_user(&user).await.unwrap();
+    let t = now();
+    let later = t + Duration::hours(1);
+    for n in 1..=3 {
+        store
+            .insert_session(&session(&format!("{name}-s{n}"), Some(&user.id), later))
+            .await
+            .unwrap();
+    }
+    for (hash, purpose) in [
+        ("reset", TokenPurpose::ResetPassword),
+        ("code", TokenPurpose::LoginCode),
+        ("verify", TokenPurpose::VerifyEmail),
+    ] {
+        store
+            .replace_token(&token(&format!("{name}-{hash}"), &user.id, purpose, later))
+            .await
+            .unwrap();
+    }
+    let throttle_key = format!("login:account:{}", user.id);
+    store
+        .throttle_take(&throttle_key, t, Duration::minutes(15), 10)
+        .await
+        .unwrap();
+    (user, throttle_key)
+}
+
+async fn live_sessions(store: &Arc<dyn Store>, user_id: &str) -> Vec<String> {
+    let mut ids: Vec<String> = store
+        .user_sessions(user_id, now())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id_hash)
+        .collect();
+    ids.sort();
+    ids
+}
+
+async fn token_is_live(store: &Arc<dyn Store>, hash: &str, purpose: TokenPurpose) -> bool {
+    store
+        .find_token(hash, purpose, now())
+        .await
+        .unwrap()
+        .is_some()
+}
+
+async fn throttle_count(store: &Arc<dyn Store>, key: &str) -> Option<u32> {
+    store
+        .throttle_peek(key, now(), Duration::minutes(15))
+        .await
+        .unwrap()
+        .map(|w| w.count)
+}
+
+/// Makes the database refuse to delete sessions, as a failure in the middle of a
+/// credential change (after its first write).
+async fn break_session_deletes(store: &Arc<dyn Store>, db: &TestDatabase) {
+    if store.backend() == "sqlite" {
+        let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+        sqlx::query(
+            "CREATE TRIGGER refuse_session_delete BEFORE DELETE ON sessions \
+             BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+    } else {
+        let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+        sqlx::raw_sql(
+            "CREATE FUNCTION refuse_delete() RETURNS trigger LANGUAGE plpgsql AS \
+               $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$; \
+             CREATE TRIGGER refuse_session_delete BEFORE DELETE ON sessions \
+               FOR EACH ROW EXECUTE FUNCTION refuse_delete();",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+}
+
+async fn a_password_change_is_all_or_nothing(store: Arc<dyn Store>, db: &TestDatabase) {
+    let (user, throttle_key) = account_with_credentials(&store, "change").await;
+    let ended = store
+        .change_password(&NewPassword {
+            user_id: &user.id,
+            password_hash: "hash-2",
+            keep_session: Some("change-s2"),
+            throttle_key: &throttle_key,
+            now: now(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(ended, 2);
+    let stored = store.user_by_id(&user.id).await.unwrap().unwrap();
+    assert_eq!(stored.password_hash, "hash-2");
+    assert_eq!(live_sessions(&store, &user.id).await, ["change-s2"]);
+    assert!(!token_is_live(&store, "change-reset", TokenPurpose::ResetPassword).await);
+    assert!(!token_is_live(&store, "change-code", TokenPurpose::LoginCode).await);
+    assert!(token_is_live(&store, "change-verify", TokenPurpose::VerifyEmail).await);
+    assert_eq!(throttle_count(&store, &throttle_key).await, None);
+
+    // A failure after the new hash is written leaves the old state whole.
+    let (other, other_key) = account_with_credentials(&store, "broken").await;
+    break_session_deletes(&store, db).await;
+    let failed = store
+        .change_password(&NewPassword {
+            user_id: &other.id,
+            password_hash: "hash-2",
+            keep_session: None,
+            throttle_key: &other_key,
+            now: now(),
+        })
+        .await;
+    assert!(failed.is_err(), "{failed:?}");
+    let stored = store.user_by_id(&other.id).await.unwrap().unwrap();
+    assert_eq!(stored.password_hash, other.password_hash);
+    assert_eq!(
+        live_sessions(&store, &other.id).await,
+        ["broken-s1", "broken-s2", "broken-s3"]
+    );
+    assert!(token_is_live(&store, "broken-reset", TokenPurpose::ResetPassword).await);
+    assert!(token_is_live(&store, "broken-code", TokenPurpose::LoginCode).await);
+    assert_eq!(throttle_count(&store, &other_key).await, Some(1));
+}
+
+async fn a_password_reset_is_all_or_nothing(store: Arc<dyn Store>, db: &TestDatabase) {
+    let (user, throttle_key) = account_with_credentials(&store, "reset").await;
+    let (other, _) = account_with_credentials(&store, "bystander").await;
+    let change = |user_id| NewPassword {
+        user_id,
+        password_hash: "hash-2",
+        keep_session: None,
+        throttle_key: &throttle_key,
+        now: now(),
+    };
+    // Another account's token, another flow's token or an unknown one change nothing.
+    for (hash, user_id) in [
+        ("bystander-reset", &user.id),
+        ("reset-verify", &user.id),
+        ("nothing", &user.id),
+        ("reset-reset", &other.id),
+    ] {
+        assert_eq!(
+            store.reset_password(hash, &change(user_id)).await.unwrap(),
+            None,
+            "{hash}"
+        );
+    }
+    assert_eq!(
+        store
+            .user_by_id(&user.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash,
+        user.password_hash
+    );
+    assert_eq!(
+        store
+            .reset_password("reset-reset", &change(&user.id))
+            .await
+            .unwrap(),
+        Some(3)
+    );
+    let stored = store.user_by_id(&user.id).await.unwrap().unwrap();
+    assert_eq!(stored.password_hash, "hash-2");
+    assert!(live_sessions(&store, &user.id).await.is_empty());
+    assert!(!token_is_live(&store, "reset-code", TokenPurpose::LoginCode).await);
+    assert_eq!(throttle_count(&store, &throttle_key).await, None);
+    assert_eq!(
+        store
+            .reset_password("reset-reset", &change(&user.id))
+            .await
+            .unwrap(),
+        None,
+        "a token works once"
+    );
+    assert_eq!(live_sessions(&store, &other.id).await.len(), 3);
+
+    // A failure in the middle keeps the token usable and the old password in place.
+    break_session_deletes(&store, db).await;
+    let other_key = format!("login:account:{}", other.id);
+    let failed = store
+        .reset_password(
+            "bystander-reset",
+            &NewPassword {
+                user_id: &other.id,
+                password_hash: "hash-3",
+                keep_session: None,
+                throttle_key: &other_key,
+                now: now(),
+            },
+        )
+        .await;
+    assert!(failed.is_err(), "{failed:?}");
+    let stored = store.user_by_id(&other.id).await.unwrap().unwrap();
+    assert_eq!(stored.password_hash, other.password_hash);
+    assert!(token_is_live(&store, "bystander-reset", TokenPurpose::ResetPassword).await);
+    assert_eq!(live_sessions(&store, &other.id).await.len(), 3);
+    assert_eq!(throttle_count(&store, &other_key).await, Some(1));
+}
+
+async fn a_deletion_is_all_or_nothing(store: Arc<dyn Store>, db: &TestDatabase) {
+    let (user, throttle_key) = account_with_credentials(&store, "leaving").await;
+    assert!(store.delete_user(&user.id, &throttle_key).await.unwrap());
+    assert!(store.user_by_id(&user.id).await.unwrap().is_none());
+    assert!(live_sessions(&store, &user.id).await.is_empty());
+    assert!(!token_is_live(&store, "leaving-verify", TokenPurpose::VerifyEmail).await);
+    assert_eq!(throttle_count(&store, &throttle_key).await, None);
+
+    // The counter goes first and the sessions with the account: a failure there puts
+    // the counter back too.
+    let (other, other_key) = account_with_credentials(&store, "staying").await;
+    break_session_deletes(&store, db).await;
+    assert!(store.delete_user(&other.id, &other_key).await.is_err());
+    assert!(store.user_by_id(&other.id).await.unwrap().is_some());
+    assert_eq!(live_sessions(&store, &other.id).await.len(), 3);
+    assert!(token_is_live(&store, "staying-reset", TokenPurpose::ResetPassword).await);
+    assert_eq!(throttle_count(&store, &other_key).await, Some(1));
+}
+
 async fn migrations_are_idempotent(store: Arc<dyn Store>) {
     store.migrate().await.unwrap();
     store.migrate().await.unwrap();
@@ -583,14 +930,23 @@ async fn open(backend: TestBackend) -> Option<(Arc<dyn Store>, TestDatabase)> {
     Some((store, db))
 }
 
+/// Runs each test on both backends. Tests listed after `with_database:` also get the
+/// database itself, to break it on purpose.
 macro_rules! contract {
-    ($($name:ident),* $(,)?) => {
+    ($($name:ident),* $(,)? ; with_database: $($db_name:ident),* $(,)?) => {
         mod sqlite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     let (store, _db) = super::open(super::TestBackend::Sqlite).await.unwrap();
                     super::$name(store).await;
+                }
+            )*
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $db_name() {
+                    let (store, db) = super::open(super::TestBackend::Sqlite).await.unwrap();
+                    super::$db_name(store, &db).await;
                 }
             )*
         }
@@ -600,6 +956,13 @@ macro_rules! contract {
                 async fn $name() {
                     let Some((store, _db)) = super::open(super::TestBackend::Postgres).await else { return };
                     super::$name(store).await;
+                }
+            )*
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $db_name() {
+                    let Some((store, db)) = super::open(super::TestBackend::Postgres).await else { return };
+                    super::$db_name(store, &db).await;
                 }
             )*
         }
@@ -620,4 +983,10 @@ contract!(
     email_addresses_are_verified_and_changed,
     mail_is_claimed_retried_and_removed,
     migrations_are_idempotent,
+    throttle_slots_are_never_overbooked,
+    token_guesses_are_counted_before_they_are_compared;
+    with_database:
+    a_password_change_is_all_or_nothing,
+    a_password_reset_is_all_or_nothing,
+    a_deletion_is_all_or_nothing,
 );

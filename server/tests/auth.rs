@@ -486,6 +486,68 @@ async fn a_successful_sign_in_resets_the_account_counter(backend: Backend) {
     );
 }
 
+/// Fires `guesses` sign-ins at once and returns how many got each status.
+async fn concurrent_sign_ins(
+    app: &common::TestApp,
+    login: &str,
+    password: &str,
+    guesses: usize,
+) -> std::collections::BTreeMap<u16, usize> {
+    let attempts: Vec<_> = (0..guesses)
+        .map(|_| {
+            let browser = common::browser();
+            let request = browser
+                .post(app.url("/api/v1/auth/login"))
+                .json(&json!({ "login": login, "password": password }));
+            tokio::spawn(async move { request.send().await.unwrap().status().as_u16() })
+        })
+        .collect();
+    let mut statuses = std::collections::BTreeMap::new();
+    for attempt in attempts {
+        *statuses.entry(attempt.await.unwrap()).or_default() += 1;
+    }
+    statuses
+}
+
+async fn concurrent_wrong_guesses_cannot_race_the_throttle(backend: Backend) {
+    // The per-account limit (10 by default) holds however many guesses arrive at once:
+    // ten are evaluated, the rest are refused before a hash is computed.
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    app.register("besieged").await;
+    let statuses = concurrent_sign_ins(&app, "besieged", "wrong-guess-1", 50).await;
+    assert_eq!(
+        statuses,
+        [(401, 10), (429, 40)].into(),
+        "50 concurrent wrong passwords"
+    );
+
+    // The per-address limit the same way, with guesses spread over many names.
+    let Some(app) = spawn_with(backend, &[("LATCHKEY_LOGIN_FAILURES_PER_ADDRESS", "7")]).await
+    else {
+        return;
+    };
+    let attempts: Vec<_> = (0..50)
+        .map(|i| {
+            let request = common::browser()
+                .post(app.url("/api/v1/auth/login"))
+                .json(&json!({ "login": format!("spray{i}"), "password": "password-spray" }));
+            tokio::spawn(async move { request.send().await.unwrap().status().as_u16() })
+        })
+        .collect();
+    let mut refused = 0;
+    let mut evaluated = 0;
+    for attempt in attempts {
+        match attempt.await.unwrap() {
+            401 => evaluated += 1,
+            429 => refused += 1,
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert_eq!((evaluated, refused), (7, 43));
+}
+
 async fn rules_and_methods_publish_the_configuration(backend: Backend) {
     let Some(app) = spawn_with(
         backend,
@@ -556,6 +618,7 @@ on_both_databases!(
     failed_sign_ins_are_throttled_per_account,
     failed_sign_ins_are_throttled_per_address,
     a_successful_sign_in_resets_the_account_counter,
+    concurrent_wrong_guesses_cannot_race_the_throttle,
     rules_and_methods_publish_the_configuration,
     health_answers_when_the_database_does,
 );

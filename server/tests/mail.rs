@@ -318,6 +318,39 @@ async fn sign_in_with_an_emailed_code(backend: Backend) {
     .await;
 }
 
+async fn concurrent_wrong_codes_cannot_race_the_limits(backend: Backend) {
+    let Some(app) = spawn_with_mail(backend, &[]).await else {
+        return;
+    };
+    app.register("rushed").await;
+    let browser = common::browser();
+    let response = browser
+        .post(app.url("/api/v1/auth/code"))
+        .json(&json!({"email": "rushed@example.org"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+    let code = mail(&app).wait_for("rushed@example.org", 2, 15).await[1].code();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let guesses: Vec<_> = (0..50)
+        .map(|_| {
+            let request = common::browser()
+                .post(app.url("/api/v1/auth/code/verify"))
+                .json(&json!({"email": "rushed@example.org", "code": wrong}));
+            tokio::spawn(async move { request.send().await.unwrap().status().as_u16() })
+        })
+        .collect();
+    let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
+    for guess in guesses {
+        *statuses.entry(guess.await.unwrap()).or_default() += 1;
+    }
+    // Wrong codes are failed sign-ins: ten get an answer, forty are throttled. Of the
+    // ten, no more than five reached the code, which is spent by them.
+    assert_eq!(statuses, [(400, 10), (429, 40)].into());
+    assert_eq!(app.count("tokens WHERE purpose = 'login_code'").await, 0);
+}
+
 async fn changing_the_email_address(backend: Backend) {
     let Some(app) = spawn_with_mail(backend, &[]).await else {
         return;
@@ -562,6 +595,7 @@ on_both_databases!(
     password_reset_by_mail,
     reset_tokens_expire_and_are_replaced_and_revoked,
     sign_in_with_an_emailed_code,
+    concurrent_wrong_codes_cannot_race_the_limits,
     changing_the_email_address,
     mail_requests_are_throttled_per_address,
     mail_waits_for_a_server_that_is_down,

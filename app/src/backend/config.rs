@@ -7,6 +7,7 @@ use crate::domain::{
     AuthRules, PasswordRules, Registration, ThrottleRules, TokenRules, UploadRules, UsernameRules,
 };
 use ipnet::IpNet;
+use secrecy::SecretString;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -19,7 +20,8 @@ const ENV_PREFIX: &str = "LATCHKEY_";
 #[derive(Clone, Debug)]
 pub struct Config {
     pub bind: SocketAddr,
-    pub database_url: String,
+    /// `sqlite://PATH` or `postgres://USER:PASSWORD@HOST/DB`: it may carry a password.
+    pub database_url: SecretString,
     pub public_url: Url,
     pub secret_key: Option<SecretString>,
     pub data_dir: PathBuf,
@@ -29,6 +31,9 @@ pub struct Config {
     pub session_lifetime: Duration,
     pub hash_workers: usize,
     pub max_body_bytes: usize,
+    /// How long a request may take before it is ended with 503 (a stuck request must not
+    /// hold a connection open forever).
+    pub request_timeout: Duration,
     pub log_format: LogFormat,
     /// `smtp://` or `smtps://` with credentials; `None` writes mail to the outbox folder.
     pub smtp_url: Option<SecretString>,
@@ -48,25 +53,6 @@ pub struct Config {
 pub enum LogFormat {
     Text,
     Json,
-}
-
-/// A secret that never shows in `Debug` output or logs.
-#[derive(Clone)]
-pub struct SecretString(String);
-
-impl SecretString {
-    pub fn new(value: String) -> Self {
-        SecretString(value)
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for SecretString {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("<redacted>")
-    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -129,12 +115,12 @@ impl Config {
             }
         });
         let default_db = format!("sqlite://{}/latchkey.db", data_dir.display());
-        let database_url: String = reader.parse("DATABASE_URL", default_db, |s| {
+        let database_url = reader.parse("DATABASE_URL", SecretString::from(default_db), |s| {
             if s.starts_with("sqlite:")
                 || s.starts_with("postgres://")
                 || s.starts_with("postgresql://")
             {
-                Ok(s.to_owned())
+                Ok(SecretString::from(s))
             } else {
                 Err("expected sqlite://PATH or postgres://USER@HOST/DB".into())
             }
@@ -145,7 +131,7 @@ impl Config {
             if s.chars().count() < 32 {
                 Err("must be at least 32 characters (e.g. `openssl rand -base64 32`)".into())
             } else {
-                Ok(SecretString(s.to_owned()))
+                Ok(SecretString::from(s))
             }
         });
         let registration: Registration =
@@ -177,6 +163,7 @@ impl Config {
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
         let hash_workers = reader.number("HASH_WORKERS", cpus, 1..=256);
         let max_body_bytes = reader.number("MAX_BODY_BYTES", 64 * 1024, 1024..=16 * 1024 * 1024);
+        let request_timeout = reader.number("REQUEST_TIMEOUT_SECONDS", 30u64, 1..=3600);
         let picture_max_bytes = reader.number(
             "PICTURE_MAX_BYTES",
             defaults.upload.picture_max_bytes,
@@ -185,7 +172,7 @@ impl Config {
         let smtp_url: Option<SecretString> = reader.parse_optional("SMTP_URL", |s| {
             let scheme_ok = s.starts_with("smtp://") || s.starts_with("smtps://");
             match url::Url::parse(s) {
-                Ok(url) if scheme_ok && url.host().is_some() => Ok(SecretString(s.to_owned())),
+                Ok(url) if scheme_ok && url.host().is_some() => Ok(SecretString::from(s)),
                 _ => Err("expected smtp://[USER:PASSWORD@]HOST[:PORT] or smtps://...".into()),
             }
         });
@@ -286,6 +273,7 @@ impl Config {
             session_lifetime: Duration::from_secs(lifetime_days * 86_400),
             hash_workers,
             max_body_bytes,
+            request_timeout: Duration::from_secs(request_timeout),
             log_format,
             log_filter,
             smtp_url,
@@ -298,6 +286,12 @@ impl Config {
 
     /// Cookies get `Secure` whenever people reach Latchkey over https.
     pub fn secure_cookies(&self) -> bool {
+        self.is_https()
+    }
+
+    /// Whether people reach Latchkey over https (then browsers are also told to keep to
+    /// https: HSTS).
+    pub fn is_https(&self) -> bool {
         self.public_url.scheme() == "https"
     }
 
@@ -320,8 +314,7 @@ impl Reader {
             Some((name, raw)) => match parse(raw.trim()) {
                 Ok(value) => value,
                 Err(why) => {
-                    // Secrets and URLs with credentials are named, never echoed.
-                    let shown = if matches!(key, "SECRET_KEY" | "DATABASE_URL") {
+                    let shown = if may_hold_a_secret(key, &raw) {
                         String::new()
                     } else {
                         format!("={raw:?}")
@@ -365,6 +358,14 @@ impl Reader {
     fn problem(&mut self, text: &str) {
         self.problems.push(text.to_owned());
     }
+}
+
+/// Whether a setting's value may carry a secret, so that a problem with it is reported
+/// by the setting's name alone: keys, and URLs that may hold a password (whether or not
+/// this one parses far enough to tell).
+fn may_hold_a_secret(key: &str, raw: &str) -> bool {
+    const SECRET_SUFFIXES: [&str; 5] = ["SECRET", "SECRET_KEY", "PASSWORD", "_URL", "TOKEN"];
+    SECRET_SUFFIXES.iter().any(|suffix| key.ends_with(suffix)) || raw.contains('@')
 }
 
 fn default_public_url(bind: SocketAddr) -> Url {
@@ -446,6 +447,7 @@ fn read_toml(path: &Path) -> Result<BTreeMap<String, String>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use secrecy::ExposeSecret;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs
@@ -458,7 +460,10 @@ mod tests {
     fn defaults_are_complete() {
         let config = Config::from_values(BTreeMap::new(), env(&[])).unwrap();
         assert_eq!(config.bind.to_string(), "127.0.0.1:3000");
-        assert_eq!(config.database_url, "sqlite://data/latchkey.db");
+        assert_eq!(
+            config.database_url.expose_secret(),
+            "sqlite://data/latchkey.db"
+        );
         assert_eq!(config.public_url.as_str(), "http://127.0.0.1:3000/");
         assert_eq!(config.rules.registration, Registration::Open);
         assert!(!config.secure_cookies());

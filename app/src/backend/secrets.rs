@@ -5,19 +5,15 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
+use secrecy::{ExposeSecret, SecretSlice};
 use sha2::Sha256;
 use std::io::Write;
 use std::path::Path;
 
-/// The master secret. Never printed.
-#[derive(Clone)]
-pub struct SecretKey(Vec<u8>);
-
-impl std::fmt::Debug for SecretKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SecretKey(<redacted>)")
-    }
-}
+/// The master secret: never printed (`Debug` shows it redacted) and wiped from memory
+/// when dropped.
+#[derive(Clone, Debug)]
+pub struct SecretKey(SecretSlice<u8>);
 
 /// What a keyed hash is for; one secret serves several purposes without their hashes
 /// ever being interchangeable.
@@ -45,7 +41,7 @@ impl Purpose {
 
 impl SecretKey {
     pub fn from_text(text: &str) -> SecretKey {
-        SecretKey(text.as_bytes().to_vec())
+        SecretKey(text.as_bytes().to_vec().into())
     }
 
     /// Reads `secret.key` from the data directory, creating it (32 random bytes, readable
@@ -96,7 +92,8 @@ impl SecretKey {
     }
 
     fn mac(&self, purpose: Purpose, data: &[u8]) -> [u8; 32] {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC accepts any key length");
+        let mut mac = Hmac::<Sha256>::new_from_slice(self.0.expose_secret())
+            .expect("HMAC accepts any key length");
         mac.update(purpose.label());
         mac.update(&[0]);
         mac.update(data);

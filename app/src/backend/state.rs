@@ -7,6 +7,7 @@ use crate::backend::services::passwords::PasswordHasher;
 use crate::backend::store::{self, Store};
 use crate::domain::AuthRules;
 use leptos::config::LeptosOptions;
+use secrecy::ExposeSecret;
 use std::sync::Arc;
 
 /// Everything a request handler needs, cheap to clone (all shared).
@@ -48,10 +49,10 @@ impl AppState {
         };
         std::fs::create_dir_all(&config.data_dir).map_err(data_dir_error)?;
         let secret = match &config.secret_key {
-            Some(text) => SecretKey::from_text(text.expose()),
+            Some(text) => SecretKey::from_text(text.expose_secret()),
             None => SecretKey::load_or_create(&config.data_dir).map_err(data_dir_error)?,
         };
-        let store = store::connect(&config.database_url).await?;
+        let store = store::connect(config.database_url.expose_secret()).await?;
         store.migrate().await?;
         let mailer = Mailer::new(&config, &secret).map_err(StartupError::Mail)?;
         let cpu = CpuPool::new(config.hash_workers);

@@ -129,6 +129,15 @@ pub struct ThrottleRules {
     pub mail_per_address_per_hour: u32,
 }
 
+impl AuthRules {
+    /// Whether an account may hold a session yet: not before it has verified its address,
+    /// when the configuration requires that. The server decides by it whether a
+    /// registration or a reset signs the browser in; the page, where to go next.
+    pub fn may_sign_in(&self, user: &crate::domain::User) -> bool {
+        user.email_verified || !self.require_verified_email
+    }
+}
+
 impl Default for AuthRules {
     fn default() -> Self {
         AuthRules {

@@ -6,6 +6,7 @@ use super::Rendered;
 use crate::backend::config::Config;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use secrecy::ExposeSecret;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -21,11 +22,11 @@ impl Transport {
     pub fn from_config(config: &Config) -> Result<Transport, String> {
         match &config.smtp_url {
             Some(url) => {
-                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())
+                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
                     .map_err(|e| format!("LATCHKEY_SMTP_URL: {e}"))?
                     .timeout(Some(Duration::from_secs(15)))
                     .build();
-                let host = url::Url::parse(url.expose())
+                let host = url::Url::parse(url.expose_secret())
                     .ok()
                     .and_then(|u| {
                         Some(format!(

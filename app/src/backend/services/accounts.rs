@@ -3,7 +3,7 @@
 
 use super::throttle::{address_bucket, Limit, Throttle};
 use crate::backend::request::ClientInfo;
-use crate::backend::store::{NewUserRecord, StoreError, Unique, UserRecord};
+use crate::backend::store::{NewPassword, NewUserRecord, StoreError, Unique, UserRecord};
 use crate::backend::AppState;
 use crate::domain::{
     Credentials, Device, FieldErrors, LoginId, NewAccount, Password, PasswordChangeInput,
@@ -42,12 +42,6 @@ pub async fn register(
         tracing::warn!(user_id = %user.id, %error, "could not queue the verification mail");
     }
     Ok(user)
-}
-
-/// Whether a new or signed-in account may hold a session yet: not before it verified
-/// its address, when the configuration requires that.
-pub fn may_sign_in(state: &AppState, user: &User) -> bool {
-    user.email_verified || !state.rules().require_verified_email
 }
 
 /// Creates an account whatever the registration setting (administrators, invitations).
@@ -156,7 +150,7 @@ pub async fn authenticate(
     )
     .await?
     {
-        Some(record) if !may_sign_in(state, &record.user) => Err(AppError::EmailNotVerified),
+        Some(record) if !state.rules().may_sign_in(&record.user) => Err(AppError::EmailNotVerified),
         Some(record) => Ok(record.user),
         None => Err(AppError::InvalidCredentials),
     }
@@ -186,19 +180,11 @@ pub(super) fn sign_in_limits(
     ]
 }
 
-/// Forgets an account's failed sign-ins (after a successful reset, or with the account).
-pub(super) async fn clear_failed_sign_ins(state: &AppState, user_id: &str) -> Result<(), AppError> {
-    state
-        .store
-        .throttle_clear(&account_throttle_key(user_id))
-        .await?;
-    Ok(())
-}
-
 /// Checks a password for an account (or against a dummy hash when there is none), under
-/// the failed-sign-in throttle: past the limit it refuses with 429 before checking. A
-/// failure is counted for the account and the client's address; a success clears the
-/// account's count. Returns the account when the password is right.
+/// the failed-sign-in throttle: the attempt is counted for the account and the client's
+/// address before the hash is computed, and past the limit it is refused with 429
+/// without one. A success gives the attempt back and clears the account's count.
+/// Returns the account when the password is right.
 async fn verify_password(
     state: &AppState,
     account_key: &str,
@@ -208,13 +194,13 @@ async fn verify_password(
 ) -> Result<Option<UserRecord>, AppError> {
     let limits = sign_in_limits(state, account_key, client);
     let throttle = Throttle::new(state.store.as_ref(), state.rules().throttle.window_seconds);
-    let now = OffsetDateTime::now_utc();
-    throttle.check(&limits, now).await?;
+    let attempt = throttle.begin(&limits, OffsetDateTime::now_utc()).await?;
 
     let stored_hash = record.map(|r| r.password_hash.as_str());
     let verification = state.hasher.verify(password, stored_hash).await?;
     match record {
         Some(record) if verification.valid && !record.disabled => {
+            throttle.succeeded(attempt).await?;
             throttle.clear(account_key).await?;
             if verification.needs_rehash {
                 upgrade_hash(state, record, password).await;
@@ -222,7 +208,6 @@ async fn verify_password(
             Ok(Some(record.clone()))
         }
         _ => {
-            throttle.record_failure(&limits, now).await?;
             tracing::info!(address = %client.address, "failed password check");
             Ok(None)
         }
@@ -319,24 +304,26 @@ pub async fn change_password(
     let (current, new) = input.parse(state.rules(), &[&user.username, &user.email])?;
     confirm_password(state, &user.id, &current, "current_password", client).await?;
     let hash = state.hasher.hash(&new).await?;
-    let now = OffsetDateTime::now_utc();
-    state.store.set_password_hash(&user.id, &hash, now).await?;
+    // One transaction: a reset link or code mailed before the change must not undo it,
+    // and no other session outlives the old password.
     let ended = state
         .store
-        .delete_user_sessions_except(&user.id, keep_session)
-        .await?;
-    // A reset link mailed before the change must not undo it.
-    state
-        .store
-        .delete_tokens(&user.id, crate::backend::store::TokenPurpose::ResetPassword)
+        .change_password(&NewPassword {
+            user_id: &user.id,
+            password_hash: &hash,
+            keep_session,
+            throttle_key: &account_throttle_key(&user.id),
+            now: OffsetDateTime::now_utc(),
+        })
         .await?;
     super::email::notify_password_changed(state, user).await;
     tracing::info!(user_id = %user.id, other_sessions_ended = ended, "password changed");
     Ok(())
 }
 
-/// Deletes the account after checking its password: the row, its sessions (they
-/// cascade), its picture and its throttle counter. The caller ends the current session.
+/// Deletes the account after checking its password: the row, its sessions and tokens
+/// (they cascade) and its throttle counter at once, then its picture. The caller ends
+/// the current session.
 pub async fn delete_account(
     state: &AppState,
     user: &User,
@@ -346,8 +333,10 @@ pub async fn delete_account(
     let password = Password::for_sign_in(password)
         .map_err(|message| AppError::validation("password", message))?;
     let record = confirm_password(state, &user.id, &password, "password", client).await?;
-    state.store.delete_user(&user.id).await?;
-    clear_failed_sign_ins(state, &user.id).await?;
+    state
+        .store
+        .delete_user(&user.id, &account_throttle_key(&user.id))
+        .await?;
     if let Some(picture) = record.picture {
         super::pictures::delete_blob(state, &picture.key).await;
     }

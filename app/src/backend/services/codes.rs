@@ -83,32 +83,32 @@ pub async fn verify(
     let throttle =
         throttle::Throttle::new(state.store.as_ref(), state.rules().throttle.window_seconds);
     let now = OffsetDateTime::now_utc();
-    throttle.check(&limits, now).await?;
+    // Counted before anything is compared; it stays a failed sign-in unless it succeeds.
+    let attempt = throttle.begin(&limits, now).await?;
 
-    let well_formed = code.len() == DIGITS && code.bytes().all(|b| b.is_ascii_digit());
     let Some(record) = record else {
-        throttle.record_failure(&limits, now).await?;
         return Err(AppError::InvalidToken);
     };
-    let live = state
+    // The guess is counted against the code before it is compared, so guesses that
+    // arrive together get no more tries than one at a time.
+    let max_attempts = state.rules().tokens.login_code_attempts;
+    let Some(live) = state
         .store
-        .active_token(&record.user.id, TokenPurpose::LoginCode, now)
-        .await?;
-    let Some(live) = live else {
-        throttle.record_failure(&limits, now).await?;
+        .take_token_attempt(&record.user.id, TokenPurpose::LoginCode, now, max_attempts)
+        .await?
+    else {
         return Err(AppError::InvalidToken);
     };
+    let well_formed = code.len() == DIGITS && code.bytes().all(|b| b.is_ascii_digit());
     let guess = code_hash(state, &record.user.id, code);
     let right = well_formed && bool::from(live.id_hash.as_bytes().ct_eq(guess.as_bytes()));
     if !right {
-        let attempts = state.store.count_token_attempt(&live.id_hash).await?;
-        if attempts >= state.rules().tokens.login_code_attempts {
+        if live.attempts >= max_attempts {
             state
                 .store
                 .delete_tokens(&record.user.id, TokenPurpose::LoginCode)
                 .await?;
         }
-        throttle.record_failure(&limits, now).await?;
         return Err(AppError::InvalidToken);
     }
     // Spend it; a second use racing this one finds nothing.
@@ -117,6 +117,7 @@ pub async fn verify(
         .consume_token(&live.id_hash, TokenPurpose::LoginCode, now)
         .await?
         .ok_or(AppError::InvalidToken)?;
+    throttle.succeeded(attempt).await?;
     throttle.clear(&account_key).await?;
     // The code reached the address: it is verified now.
     state

@@ -2,7 +2,7 @@
 
 use super::{accounts, email, tokens};
 use crate::backend::mail::{self, Outgoing, Template};
-use crate::backend::store::TokenPurpose;
+use crate::backend::store::{NewPassword, TokenPurpose};
 use crate::backend::AppState;
 use crate::domain::{PasswordResetInput, User};
 use crate::error::AppError;
@@ -41,7 +41,8 @@ pub async fn request(state: &AppState, address: &str) -> Result<(), AppError> {
 }
 
 /// `POST /auth/password/reset/confirm`: sets the new password and signs out every
-/// session of the account. The token is spent only once the new password is accepted.
+/// session of the account, in one transaction that also spends the token (only once
+/// the new password is accepted) and any other outstanding link or code.
 pub async fn confirm(
     state: &AppState,
     token: &str,
@@ -53,17 +54,21 @@ pub async fn confirm(
         .ok_or(AppError::InvalidToken)?;
     let new = input.parse(state.rules(), &[&user.username, &user.email])?;
     let hash = state.hasher.hash(&new).await?;
-    // Spend it now; a second use racing this one finds nothing.
-    tokens::consume(state, token, TokenPurpose::ResetPassword).await?;
-    state
-        .store
-        .set_password_hash(&user.id, &hash, OffsetDateTime::now_utc())
-        .await?;
+    // A second use racing this one finds the token spent and changes nothing.
     let ended = state
         .store
-        .delete_user_sessions_except(&user.id, None)
-        .await?;
-    accounts::clear_failed_sign_ins(state, &user.id).await?;
+        .reset_password(
+            &record.id_hash,
+            &NewPassword {
+                user_id: &user.id,
+                password_hash: &hash,
+                keep_session: None,
+                throttle_key: &accounts::account_throttle_key(&user.id),
+                now: OffsetDateTime::now_utc(),
+            },
+        )
+        .await?
+        .ok_or(AppError::InvalidToken)?;
     tracing::info!(user_id = %user.id, sessions_ended = ended, "password reset");
     email::notify_password_changed(state, &user).await;
     Ok(user)

@@ -61,7 +61,7 @@ pub async fn sign_in_if_allowed(
     user: &User,
     client: &ClientInfo,
 ) -> Result<bool, AppError> {
-    if !super::accounts::may_sign_in(state, user) {
+    if !state.rules().may_sign_in(user) {
         return Ok(false);
     }
     sign_in(session, user, client).await?;

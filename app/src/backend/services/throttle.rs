@@ -1,6 +1,8 @@
 //! Throttling of failed attempts, counted in the database so that every instance shares
 //! the count. A fixed window per key: after `limit` failures within `window`, further
-//! attempts are refused with 429 until the window ends.
+//! attempts are refused with 429 until the window ends. An attempt is counted before it
+//! is evaluated and given back when it succeeds, so parallel guesses cannot race past
+//! the limit.
 
 use crate::backend::store::Store;
 use crate::error::AppError;
@@ -30,6 +32,12 @@ pub async fn mail_request(
         .await
 }
 
+/// An attempt counted by `Throttle::begin`: the slot it holds in each window.
+#[must_use = "an attempt counts as a failure until `Throttle::succeeded` is called"]
+pub struct Attempt {
+    slots: Vec<(String, OffsetDateTime)>,
+}
+
 pub struct Throttle<'a> {
     store: &'a dyn Store,
     window: Duration,
@@ -43,36 +51,44 @@ impl<'a> Throttle<'a> {
         }
     }
 
-    /// Refuses with 429 (and how long to wait) when any of `limits` is used up.
-    pub async fn check(&self, limits: &[Limit], now: OffsetDateTime) -> Result<(), AppError> {
-        let mut retry_after: Option<u64> = None;
+    /// Counts an attempt against every one of `limits` before it is evaluated, each in
+    /// one atomic statement, so that attempts arriving together cannot pass a limit: at
+    /// most `max_failures` of them are ever evaluated in a window. When any limit is used
+    /// up, refuses with 429 (and how long to wait), giving back what it took. The
+    /// attempt stays counted as a failure unless `succeeded` is called.
+    pub async fn begin(&self, limits: &[Limit], now: OffsetDateTime) -> Result<Attempt, AppError> {
+        let mut attempt = Attempt { slots: Vec::new() };
         for limit in limits {
-            if let Some(window) = self
+            let taken = self
                 .store
-                .throttle_peek(&limit.key, now, self.window)
-                .await?
-            {
-                if window.count >= limit.max_failures {
-                    let wait = self.seconds_left(window.started_at, now);
-                    retry_after = Some(retry_after.map_or(wait, |w| w.max(wait)));
+                .throttle_take(&limit.key, now, self.window, limit.max_failures)
+                .await?;
+            match taken {
+                Some(window) => attempt.slots.push((limit.key.clone(), window.started_at)),
+                None => {
+                    self.give_back(&attempt).await?;
+                    let started_at = self
+                        .store
+                        .throttle_peek(&limit.key, now, self.window)
+                        .await?
+                        .map_or(now, |window| window.started_at);
+                    return Err(AppError::TooManyRequests {
+                        retry_after: self.seconds_left(started_at, now),
+                    });
                 }
             }
         }
-        match retry_after {
-            Some(retry_after) => Err(AppError::TooManyRequests { retry_after }),
-            None => Ok(()),
-        }
+        Ok(attempt)
     }
 
-    pub async fn record_failure(
-        &self,
-        limits: &[Limit],
-        now: OffsetDateTime,
-    ) -> Result<(), AppError> {
-        for limit in limits {
-            self.store
-                .throttle_hit(&limit.key, now, self.window)
-                .await?;
+    /// The attempt succeeded: it does not count as a failure.
+    pub async fn succeeded(&self, attempt: Attempt) -> Result<(), AppError> {
+        self.give_back(&attempt).await
+    }
+
+    async fn give_back(&self, attempt: &Attempt) -> Result<(), AppError> {
+        for (key, started_at) in &attempt.slots {
+            self.store.throttle_give_back(key, *started_at).await?;
         }
         Ok(())
     }

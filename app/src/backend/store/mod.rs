@@ -119,6 +119,20 @@ pub struct ThrottleWindow {
     pub started_at: OffsetDateTime,
 }
 
+/// A new password and what must change with it, written together or not at all (see
+/// `Store::change_password`).
+#[derive(Clone, Copy, Debug)]
+pub struct NewPassword<'a> {
+    pub user_id: &'a str,
+    pub password_hash: &'a str,
+    /// The session that stays signed in (the one making the change), by its id hash;
+    /// `None` ends them all.
+    pub keep_session: Option<&'a str>,
+    /// The account's failed-sign-in counter, forgotten with the old password.
+    pub throttle_key: &'a str,
+    pub now: OffsetDateTime,
+}
+
 /// Which unique value a write collided with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Unique {
@@ -170,6 +184,19 @@ pub trait Store: Send + Sync + 'static {
         hash: &str,
         now: OffsetDateTime,
     ) -> StoreResult<()>;
+    /// In one transaction: stores the new hash, ends the account's sessions (all but
+    /// `keep_session`), spends its outstanding reset links and sign-in codes and forgets
+    /// its failed sign-ins. Returns how many sessions ended. On any failure nothing
+    /// changes.
+    async fn change_password(&self, change: &NewPassword<'_>) -> StoreResult<u64>;
+    /// In one transaction: spends the live reset token `token_hash` of
+    /// `change.user_id`, then does all that `change_password` does. `None`, with nothing
+    /// changed, when the token is not live (unknown, spent, expired or another account's).
+    async fn reset_password(
+        &self,
+        token_hash: &str,
+        change: &NewPassword<'_>,
+    ) -> StoreResult<Option<u64>>;
     /// Applies the fields that `changes` names, each on its own (concurrent edits of
     /// different fields do not undo each other).
     async fn update_profile(
@@ -185,9 +212,10 @@ pub trait Store: Send + Sync + 'static {
         picture: Option<&PictureRef>,
         now: OffsetDateTime,
     ) -> StoreResult<Option<PictureRef>>;
-    /// Deletes the account and everything that belongs to it (sessions cascade); returns
-    /// whether it existed.
-    async fn delete_user(&self, user_id: &str) -> StoreResult<bool>;
+    /// In one transaction: deletes the account and everything that belongs to it
+    /// (sessions and tokens cascade) and its failed-sign-in counter `throttle_key`;
+    /// returns whether it existed.
+    async fn delete_user(&self, user_id: &str, throttle_key: &str) -> StoreResult<bool>;
     /// Marks the address verified, if it is still the account's address.
     async fn mark_email_verified(&self, user_id: &str, email: &str) -> StoreResult<bool>;
     /// Makes `email` (verified) the account's address; `Conflict(Email)` when taken.
@@ -216,15 +244,17 @@ pub trait Store: Send + Sync + 'static {
         purpose: TokenPurpose,
         now: OffsetDateTime,
     ) -> StoreResult<Option<TokenRecord>>;
-    /// The account's live token of that purpose, if any.
-    async fn active_token(
+    /// Counts a guess at the account's live token of that purpose before it is compared,
+    /// atomically, and returns the token with the guess counted; `None` when there is no
+    /// live token or it has already had `max_attempts` guesses. However many guesses
+    /// arrive at once, at most `max_attempts` are ever let through.
+    async fn take_token_attempt(
         &self,
         user_id: &str,
         purpose: TokenPurpose,
         now: OffsetDateTime,
+        max_attempts: u32,
     ) -> StoreResult<Option<TokenRecord>>;
-    /// Counts one wrong guess at a token; returns the guesses so far.
-    async fn count_token_attempt(&self, id_hash: &str) -> StoreResult<u32>;
     async fn delete_tokens(&self, user_id: &str, purpose: TokenPurpose) -> StoreResult<()>;
     async fn delete_expired_tokens(&self, now: OffsetDateTime) -> StoreResult<u64>;
 
@@ -285,6 +315,21 @@ pub trait Store: Send + Sync + 'static {
         now: OffsetDateTime,
         window: time::Duration,
     ) -> StoreResult<ThrottleWindow>;
+    /// Takes one of `limit` slots in `key`'s window for an attempt that is about to be
+    /// evaluated: like `throttle_hit`, but only while the window holds fewer than `limit`,
+    /// in one atomic statement. Returns the window after taking the slot, or `None` when
+    /// it is full. However many attempts arrive at once, at most `limit` get a slot.
+    async fn throttle_take(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+        window: time::Duration,
+        limit: u32,
+    ) -> StoreResult<Option<ThrottleWindow>>;
+    /// Gives back a slot taken by `throttle_take` in the window that began at
+    /// `started_at` (an attempt that turned out not to count); nothing if that window
+    /// has ended since.
+    async fn throttle_give_back(&self, key: &str, started_at: OffsetDateTime) -> StoreResult<()>;
     /// The current window for `key`, if one is still open at `now`.
     async fn throttle_peek(
         &self,

@@ -2,8 +2,8 @@
 //! than fail, and timestamps are stored as Unix seconds.
 
 use super::{
-    map_write_error, parse_role, NewUserRecord, PictureRef, QueuedMail, SessionRecord, Store,
-    StoreError, StoreResult, ThrottleWindow, TokenPurpose, TokenRecord, UserRecord,
+    map_write_error, parse_role, NewPassword, NewUserRecord, PictureRef, QueuedMail, SessionRecord,
+    Store, StoreError, StoreResult, ThrottleWindow, TokenPurpose, TokenRecord, UserRecord,
 };
 use crate::domain::{picture_url, ProfileChanges, User};
 use async_trait::async_trait;
@@ -172,6 +172,39 @@ fn from_unix(seconds: i64, column: &'static str) -> StoreResult<OffsetDateTime> 
     })
 }
 
+/// The writes of a new password after the first one, on the caller's transaction: the
+/// sessions, the outstanding reset links and codes, the failed-sign-in counter. Returns
+/// how many sessions ended.
+async fn apply_new_password(
+    tx: &mut sqlx::SqliteConnection,
+    change: &NewPassword<'_>,
+) -> StoreResult<u64> {
+    sqlx::query("UPDATE users SET password_hash = ?1, updated_at = ?2 WHERE id = ?3")
+        .bind(change.password_hash)
+        .bind(change.now.unix_timestamp())
+        .bind(change.user_id)
+        .execute(&mut *tx)
+        .await?;
+    let ended =
+        sqlx::query("DELETE FROM sessions WHERE user_id = ?1 AND (?2 IS NULL OR id_hash <> ?2)")
+            .bind(change.user_id)
+            .bind(change.keep_session)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    sqlx::query("DELETE FROM tokens WHERE user_id = ?1 AND purpose IN (?2, ?3)")
+        .bind(change.user_id)
+        .bind(TokenPurpose::ResetPassword.as_str())
+        .bind(TokenPurpose::LoginCode.as_str())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM throttle WHERE key = ?1")
+        .bind(change.throttle_key)
+        .execute(&mut *tx)
+        .await?;
+    Ok(ended)
+}
+
 impl SqliteStore {
     pub async fn connect(url: &str) -> StoreResult<SqliteStore> {
         let options = SqliteConnectOptions::from_str(url)?
@@ -273,6 +306,37 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn change_password(&self, change: &NewPassword<'_>) -> StoreResult<u64> {
+        let mut tx = self.pool.begin().await?;
+        let ended = apply_new_password(&mut tx, change).await?;
+        tx.commit().await?;
+        Ok(ended)
+    }
+
+    async fn reset_password(
+        &self,
+        token_hash: &str,
+        change: &NewPassword<'_>,
+    ) -> StoreResult<Option<u64>> {
+        let mut tx = self.pool.begin().await?;
+        let spent = sqlx::query(
+            "DELETE FROM tokens WHERE id_hash = ?1 AND user_id = ?2 AND purpose = ?3 AND expires_at > ?4",
+        )
+        .bind(token_hash)
+        .bind(change.user_id)
+        .bind(TokenPurpose::ResetPassword.as_str())
+        .bind(change.now.unix_timestamp())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if spent == 0 {
+            return Ok(None);
+        }
+        let ended = apply_new_password(&mut tx, change).await?;
+        tx.commit().await?;
+        Ok(Some(ended))
+    }
+
     async fn update_profile(
         &self,
         user_id: &str,
@@ -343,11 +407,17 @@ impl Store for SqliteStore {
         })
     }
 
-    async fn delete_user(&self, user_id: &str) -> StoreResult<bool> {
+    async fn delete_user(&self, user_id: &str, throttle_key: &str) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM throttle WHERE key = ?1")
+            .bind(throttle_key)
+            .execute(&mut *tx)
+            .await?;
         let done = sqlx::query("DELETE FROM users WHERE id = ?1")
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -439,34 +509,27 @@ impl Store for SqliteStore {
             .transpose()
     }
 
-    async fn active_token(
+    async fn take_token_attempt(
         &self,
         user_id: &str,
         purpose: TokenPurpose,
         now: OffsetDateTime,
+        max_attempts: u32,
     ) -> StoreResult<Option<TokenRecord>> {
         let sql = format!(
-            "SELECT {TOKEN_COLUMNS} FROM tokens WHERE user_id = ?1 AND purpose = ?2 AND expires_at > ?3 \
-             ORDER BY created_at DESC LIMIT 1"
+            "UPDATE tokens SET attempts = attempts + 1 \
+             WHERE user_id = ?1 AND purpose = ?2 AND expires_at > ?3 AND attempts < ?4 \
+             RETURNING {TOKEN_COLUMNS}"
         );
         sqlx::query_as::<_, TokenRow>(&sql)
             .bind(user_id)
             .bind(purpose.as_str())
             .bind(now.unix_timestamp())
+            .bind(i64::from(max_attempts))
             .fetch_optional(&self.pool)
             .await?
             .map(TokenRecord::try_from)
             .transpose()
-    }
-
-    async fn count_token_attempt(&self, id_hash: &str) -> StoreResult<u32> {
-        let attempts: Option<i64> = sqlx::query_scalar(
-            "UPDATE tokens SET attempts = attempts + 1 WHERE id_hash = ?1 RETURNING attempts",
-        )
-        .bind(id_hash)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(attempts.map_or(u32::MAX, |n| u32::try_from(n).unwrap_or(u32::MAX)))
     }
 
     async fn delete_tokens(&self, user_id: &str, purpose: TokenPurpose) -> StoreResult<()> {
@@ -667,6 +730,47 @@ impl Store for SqliteStore {
             count: u32::try_from(count).unwrap_or(u32::MAX),
             started_at: from_unix(started, "window_start")?,
         })
+    }
+
+    async fn throttle_take(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+        window: time::Duration,
+        limit: u32,
+    ) -> StoreResult<Option<ThrottleWindow>> {
+        let row: Option<(i64, i64)> = sqlx::query_as(
+            "INSERT INTO throttle (key, window_start, count) VALUES (?1, ?2, 1) \
+             ON CONFLICT (key) DO UPDATE SET \
+               count = CASE WHEN throttle.window_start <= ?3 THEN 1 ELSE throttle.count + 1 END, \
+               window_start = CASE WHEN throttle.window_start <= ?3 THEN ?2 ELSE throttle.window_start END \
+             WHERE throttle.window_start <= ?3 OR throttle.count < ?4 \
+             RETURNING count, window_start",
+        )
+        .bind(key)
+        .bind(now.unix_timestamp())
+        .bind((now - window).unix_timestamp())
+        .bind(i64::from(limit))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|(count, started)| {
+            Ok(ThrottleWindow {
+                count: u32::try_from(count).unwrap_or(u32::MAX),
+                started_at: from_unix(started, "window_start")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn throttle_give_back(&self, key: &str, started_at: OffsetDateTime) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE throttle SET count = count - 1 WHERE key = ?1 AND window_start = ?2 AND count > 0",
+        )
+        .bind(key)
+        .bind(started_at.unix_timestamp())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     async fn throttle_peek(
