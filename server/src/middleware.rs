@@ -2,8 +2,11 @@
 //! checks for state-changing requests, and the security headers every response carries.
 
 use crate::rest::error::error_response;
+use app::api::SignedInUser;
 use app::backend::config::Config;
 use app::backend::request::with_request_id;
+use app::backend::services::sessions;
+use app::backend::AppState;
 use app::backend::ClientInfo;
 use app::AppError;
 use axum::extract::{ConnectInfo, Request, State};
@@ -14,6 +17,7 @@ use ipnet::IpNet;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
+use tower_sessions::Session;
 use tracing::Instrument;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -92,6 +96,30 @@ pub async fn security_headers(mut request: Request, next: Next) -> Response {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
+}
+
+/// Resolves who is signed in before a page renders (the same service call the REST
+/// routes make), once per request, and leaves it in the request for the page
+/// (`app::api::SignedInUser`). Only page views need it: other methods (the server
+/// functions that share the pages' router) pass untouched.
+pub async fn page_user(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    if matches!(*request.method(), Method::GET | Method::HEAD) {
+        let user = match request.extensions().get::<Session>() {
+            Some(session) => sessions::current_user(&state, session).await,
+            None => Ok(None),
+        };
+        match user {
+            Ok(user) => {
+                request.extensions_mut().insert(SignedInUser(user));
+            }
+            Err(error) => return error_response(&error),
+        }
+    }
+    next.run(request).await
 }
 
 /// Works out who the client is. The socket's peer, unless that peer is a trusted proxy:
@@ -244,6 +272,8 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
         415 => AppError::UnsupportedMediaType {
             message: "Unsupported media type".into(),
         },
+        // Only the request timeout answers 503 without a body of its own.
+        503 => AppError::Timeout,
         400..=499 => AppError::bad_request(status.canonical_reason().unwrap_or("Bad request")),
         _ => AppError::InternalError {
             request_id: app::backend::request::current_request_id(),

@@ -12,21 +12,29 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use serde_json::json;
+use std::sync::LazyLock;
+use tower::util::option_layer;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "latchkey_session";
 
+/// Sent when people reach Latchkey over https: browsers keep to https for a year.
+const HSTS: &str = "max-age=31536000; includeSubDomains";
+
+/// The pages' routes, found by rendering the app once per process.
+static PAGE_ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
+
 pub fn app(state: AppState) -> Router {
     let config = state.config.clone();
     let leptos_options = state.leptos_options.clone();
-    let routes = generate_route_list(App);
 
     let lifetime =
         time::Duration::try_from(config.session_lifetime).unwrap_or(time::Duration::days(14));
@@ -56,17 +64,34 @@ pub fn app(state: AppState) -> Router {
             HeaderValue::from_static("no-cache"),
         ));
 
-    Router::new()
-        .route("/healthz", get(health))
-        .nest("/api/v1", rest::router())
-        .leptos_routes_with_context(&state, routes, page_context, move || {
+    // Who is signed in is resolved before a page renders, once; the server functions
+    // registered beside the pages, and static files, do without.
+    let signed_in = axum::middleware::from_fn_with_state(state.clone(), middleware::page_user);
+    let pages = Router::new()
+        .leptos_routes_with_context(&state, PAGE_ROUTES.clone(), page_context, move || {
             shell(leptos_options.clone())
         })
-        .nest_service("/pkg", bundle)
+        .route_layer(signed_in.clone());
+    // Any other path: a file of the site (favicon, ...), else the "not found" page.
+    let not_found = Router::new()
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
         >(page_context, shell))
+        .layer(signed_in)
+        .with_state(state.clone());
+    let site_files = ServeDir::new(&site_root)
+        .precompressed_br()
+        .precompressed_gzip()
+        .append_index_html_on_directories(false)
+        .fallback(not_found);
+
+    Router::new()
+        .route("/healthz", get(health))
+        .nest("/api/v1", rest::router())
+        .merge(pages)
+        .nest_service("/pkg", bundle)
+        .fallback_service(site_files)
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(
             config.clone(),
@@ -77,9 +102,21 @@ pub fn app(state: AppState) -> Router {
             middleware::client_info,
         ))
         .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(option_layer(config.is_https().then(|| {
+            SetResponseHeaderLayer::overriding(
+                header::STRICT_TRANSPORT_SECURITY,
+                HeaderValue::from_static(HSTS),
+            )
+        })))
         .layer(axum::middleware::from_fn_with_state(
             config.clone(),
             middleware::body_limit,
+        ))
+        // Inside the request id and JSON errors: a request that times out is logged with
+        // its id and answered in the API's error shape.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            config.request_timeout,
         ))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
         .layer(axum::middleware::from_fn(middleware::json_errors))

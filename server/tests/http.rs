@@ -177,6 +177,67 @@ async fn pages_carry_security_headers_and_a_script_nonce(backend: Backend) {
     assert!(api.headers()["x-request-id"].to_str().is_ok());
 }
 
+async fn https_sites_send_hsts(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    assert!(app
+        .get("/login")
+        .await
+        .headers()
+        .get("strict-transport-security")
+        .is_none());
+    let Some(app) = spawn_with(
+        backend,
+        &[("LATCHKEY_PUBLIC_URL", "https://id.example.com")],
+    )
+    .await
+    else {
+        return;
+    };
+    for path in ["/login", "/api/v1/auth/rules", "/api/v1/account"] {
+        let response = app.get(path).await;
+        assert_eq!(
+            response.headers()["strict-transport-security"],
+            "max-age=31536000; includeSubDomains",
+            "{path}"
+        );
+    }
+}
+
+async fn a_stuck_request_ends_with_an_error(backend: Backend) {
+    let Some(app) = spawn_with(backend, &[("LATCHKEY_REQUEST_TIMEOUT_SECONDS", "1")]).await else {
+        return;
+    };
+    app.register("stuck").await;
+    // An upload whose body stops coming: the server ends it instead of waiting forever.
+    use futures::StreamExt as _;
+    let stalled = futures::stream::once(async {
+        Ok::<_, std::io::Error>(
+            b"--b\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n".to_vec(),
+        )
+    })
+    .chain(futures::stream::once(async {
+        tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+        Ok(b"never".to_vec())
+    }));
+    let response = app
+        .client
+        .put(app.url("/api/v1/account/picture"))
+        .header("content-type", "multipart/form-data; boundary=b")
+        .body(reqwest::Body::wrap_stream(stalled))
+        .send()
+        .await
+        .unwrap();
+    let body = expect_error(response, 503, "timeout").await;
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("too long"));
+    // The server itself is fine.
+    assert_eq!(app.account_status(&app.client).await, 200);
+}
+
 async fn pages_follow_who_is_signed_in(backend: Backend) {
     let Some(app) = spawn(backend).await else {
         return;
@@ -204,6 +265,56 @@ async fn pages_follow_who_is_signed_in(backend: Backend) {
     let login = page("/login").await.unwrap();
     assert_eq!(login.status(), 302);
     assert_eq!(login.headers()["location"], "/");
+}
+
+/// Many page views at once, signed in and not: every one is answered (the pages never
+/// wait on each other for who is signed in).
+async fn pages_never_hang(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    app.register("busy").await;
+    let signed_in = app.client.clone();
+    let pages = [
+        ("/", 200, 302),
+        ("/account", 200, 302),
+        ("/login", 302, 200),
+        ("/register", 302, 200),
+        ("/login/code", 302, 200),
+        ("/forgot-password", 302, 200),
+        ("/verify-email?token=x", 200, 200),
+        ("/no-such-page", 404, 404),
+    ];
+    let views: Vec<_> = (0..240)
+        .map(|i| {
+            let (path, when_signed_in, when_anonymous) = pages[i % pages.len()];
+            let anonymous = i % 2 == 1;
+            let client = if anonymous {
+                common::browser()
+            } else {
+                signed_in.clone()
+            };
+            let url = app.url(path);
+            tokio::spawn(async move {
+                let response = client
+                    .get(&url)
+                    .header("accept", "text/html")
+                    .send()
+                    .await
+                    .unwrap_or_else(|error| panic!("{url}: {error}"));
+                let expected = if anonymous {
+                    when_anonymous
+                } else {
+                    when_signed_in
+                };
+                assert_eq!(response.status(), expected, "{url}, anonymous: {anonymous}");
+                response.bytes().await.unwrap();
+            })
+        })
+        .collect();
+    for view in views {
+        view.await.unwrap();
+    }
 }
 
 async fn forms_work_without_javascript(backend: Backend) {
@@ -324,7 +435,10 @@ on_both_databases!(
     bad_requests_get_clear_json_errors,
     cross_origin_state_changes_are_refused,
     pages_carry_security_headers_and_a_script_nonce,
+    https_sites_send_hsts,
+    a_stuck_request_ends_with_an_error,
     pages_follow_who_is_signed_in,
+    pages_never_hang,
     forms_work_without_javascript,
     server_functions_share_the_services,
 );
@@ -359,6 +473,57 @@ mod command_line {
             stderr.contains("LATCHKEY_BIND") && stderr.contains("LATCHKEY_REGISTRATION"),
             "{stderr}"
         );
+    }
+
+    #[test]
+    fn start_up_errors_never_echo_a_password() {
+        let dir = tempfile::tempdir().unwrap();
+        let password = "hunter2-do-not-print";
+        // Each a URL setting with credentials that is wrong in its own way: bad syntax,
+        // a scheme we do not speak, a mail server lettre refuses, a database that is not
+        // there.
+        let cases = [
+            ("LATCHKEY_SMTP_URL", format!("smtp://mailer:{password}@")),
+            (
+                "LATCHKEY_SMTP_URL",
+                format!("smtp://mailer:{password}@mail.example.org:99999"),
+            ),
+            (
+                "LATCHKEY_SMTP_URL",
+                format!("imap://mailer:{password}@mail.example.org"),
+            ),
+            (
+                "LATCHKEY_SMTP_URL",
+                format!("smtp://mailer:{password}@mail.example.org?tls=sometimes"),
+            ),
+            (
+                "LATCHKEY_DATABASE_URL",
+                format!("mysql://latchkey:{password}@db.example.org/x"),
+            ),
+            (
+                "LATCHKEY_DATABASE_URL",
+                format!("postgres://latchkey:{password}@127.0.0.1:1/x"),
+            ),
+            ("LATCHKEY_SECRET_KEY", password.to_owned()),
+        ];
+        for (name, value) in cases {
+            let output = latchkey(dir.path())
+                .env(name, &value)
+                .env("LATCHKEY_LOG", "debug")
+                .arg("migrate")
+                .output()
+                .unwrap();
+            assert!(!output.status.success(), "{name}={value} was accepted");
+            let printed = format!(
+                "{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+            assert!(!printed.contains(password), "{name} leaked: {printed}");
+            let named = printed.contains(name)
+                || (name == "LATCHKEY_DATABASE_URL" && printed.contains("database"));
+            assert!(named, "{name} is not named: {printed}");
+        }
     }
 
     #[test]

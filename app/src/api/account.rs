@@ -136,7 +136,7 @@ pub async fn delete_account(password: Secret) -> Result<(), AppError> {
         let user = cx.user().await?;
         accounts::delete_account(&cx.state, &user, password.expose(), &cx.client).await?;
         sessions::sign_out(&cx.session).await?;
-        leptos_axum::redirect("/login?deleted=1");
+        cx.redirect_form("/login?deleted=1");
         Ok(())
     }
     .await;

@@ -1,6 +1,6 @@
 //! Sign-up, sign-in, sign-out and who is signed in.
 
-use crate::domain::{AuthRules, Secret, User};
+use crate::domain::{Secret, User};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -10,20 +10,6 @@ use crate::{
     backend::services::{accounts, codes, email, recovery, sessions},
     domain::PasswordResetInput,
 };
-
-/// The policy the forms validate against (lengths, registration open or not, ...).
-#[server(prefix = "/fn", endpoint = "auth/rules")]
-pub async fn get_rules() -> Result<AuthRules, AppError> {
-    let cx = RequestContext::get()?;
-    Ok(cx.state.rules().clone())
-}
-
-/// Who is signed in on this browser, if anyone.
-#[server(prefix = "/fn", endpoint = "auth/me")]
-pub async fn get_current_user() -> Result<Option<User>, AppError> {
-    let cx = RequestContext::get()?;
-    sessions::current_user(&cx.state, &cx.session).await
-}
 
 #[server(prefix = "/fn", endpoint = "auth/register")]
 pub async fn register(
@@ -43,9 +29,9 @@ pub async fn register(
     let result = async {
         let user = accounts::register(&cx.state, &input, language).await?;
         if sessions::sign_in_if_allowed(&cx.state, &cx.session, &user, &cx.client).await? {
-            leptos_axum::redirect("/");
+            cx.redirect_form("/");
         } else {
-            leptos_axum::redirect("/login?registered=1");
+            cx.redirect_form("/login?registered=1");
         }
         Ok(user)
     }
@@ -68,7 +54,7 @@ pub async fn login(
     let result = async {
         let user = accounts::authenticate(&cx.state, &login, password.expose(), &cx.client).await?;
         sessions::sign_in(&cx.session, &user, &cx.client).await?;
-        leptos_axum::redirect(crate::domain::local_path(next.as_deref()).unwrap_or("/"));
+        cx.redirect_form(crate::domain::local_path(next.as_deref()).unwrap_or("/"));
         Ok(user)
     }
     .await;
@@ -80,7 +66,7 @@ pub async fn logout() -> Result<(), AppError> {
     let cx = RequestContext::get()?;
     let result = sessions::sign_out(&cx.session).await;
     if result.is_ok() {
-        leptos_axum::redirect("/login");
+        cx.redirect_form("/login");
     }
     cx.finish_form::<Logout, _>(result, &[])
 }
@@ -109,9 +95,9 @@ pub async fn reset_password(
         };
         let user = recovery::confirm(&cx.state, &token, &input).await?;
         if sessions::sign_in_if_allowed(&cx.state, &cx.session, &user, &cx.client).await? {
-            leptos_axum::redirect("/");
+            cx.redirect_form("/");
         } else {
-            leptos_axum::redirect("/login");
+            cx.redirect_form("/login");
         }
         Ok(user)
     }
@@ -137,7 +123,7 @@ pub async fn request_login_code(email: String) -> Result<(), AppError> {
             .append_pair("email", email.trim())
             .append_pair("sent", "1")
             .finish();
-        leptos_axum::redirect(&format!("/login/code?{query}"));
+        cx.redirect_form(&format!("/login/code?{query}"));
     }
     cx.finish_form::<RequestLoginCode, _>(result, &[("email", &email)])
 }
@@ -153,7 +139,7 @@ pub async fn login_with_code(
     let result = async {
         let user = codes::verify(&cx.state, &email, &code, &cx.client).await?;
         sessions::sign_in(&cx.session, &user, &cx.client).await?;
-        leptos_axum::redirect(crate::domain::local_path(next.as_deref()).unwrap_or("/"));
+        cx.redirect_form(crate::domain::local_path(next.as_deref()).unwrap_or("/"));
         Ok(user)
     }
     .await;

@@ -7,6 +7,12 @@ use leptos::server_fn::ServerFn;
 use leptos_axum::ResponseOptions;
 use tower_sessions::Session;
 
+/// Who is signed in on the request being served, resolved once by the router before a
+/// page renders (with `sessions::current_user`, as the REST routes do) and handed to the
+/// page from the request's extensions.
+#[derive(Clone, Debug)]
+pub struct SignedInUser(pub Option<crate::domain::User>);
+
 /// What a server function gets from the request it serves: the shared state, the
 /// session, the client and the request head.
 pub struct RequestContext {
@@ -52,6 +58,22 @@ impl RequestContext {
         self.parts.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
+    /// Whether a form was posted by the browser itself, without JavaScript (it then wants
+    /// a page back, not data).
+    fn is_plain_form_post(&self) -> bool {
+        self.header("accept")
+            .is_some_and(|a| a.contains("text/html"))
+    }
+
+    /// Sends a form posted without JavaScript on to `path` (a 302). With JavaScript the
+    /// page takes the result in and goes on by itself (`pages::on_success`), so that it
+    /// never arrives somewhere before it knows who is signed in.
+    pub fn redirect_form(&self, path: &str) {
+        if self.is_plain_form_post() {
+            leptos_axum::redirect(path);
+        }
+    }
+
     /// Ends a server function that a form submits (`S`). An error gets its own status
     /// instead of a generic 500. A form posted without JavaScript is sent back to its
     /// page with the error and the fields in `keep` (never a secret), so the page shows
@@ -67,10 +89,7 @@ impl RequestContext {
                 response.set_status(status);
             }
         }
-        let plain_form_post = self
-            .header("accept")
-            .is_some_and(|a| a.contains("text/html"));
-        if plain_form_post {
+        if self.is_plain_form_post() {
             if let Some(location) = self.form_page(S::PATH, error, keep) {
                 leptos_axum::redirect(&location);
             }

@@ -7,4 +7,4 @@ pub mod auth;
 #[cfg(feature = "ssr")]
 mod context;
 #[cfg(feature = "ssr")]
-pub use context::RequestContext;
+pub use context::{RequestContext, SignedInUser};

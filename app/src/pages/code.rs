@@ -4,20 +4,22 @@
 use super::components::form::{
     show_field_errors, submission_error, Control, Field, FieldState, FormAlert, SubmitButton,
 };
-use super::use_auth;
-use crate::api::auth::RequestLoginCode;
+use super::components::guard::SignedOutOnly;
+use super::{on_success, use_auth};
+use crate::api::auth::{LoginWithCode, RequestLoginCode};
 use crate::domain::Email;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::location::Url;
 
 #[component]
 pub fn CodeLoginPage() -> impl IntoView {
     let auth = use_auth();
     let request = ServerAction::<RequestLoginCode>::new();
-    let verify = auth.login_with_code;
+    let verify = ServerAction::<LoginWithCode>::new();
     let query = use_query_map();
     let sent = Memo::new(move |_| query.read().get_str("sent") == Some("1"));
     let email = FieldState::from_query("email");
@@ -31,9 +33,25 @@ pub fn CodeLoginPage() -> impl IntoView {
         (code.trim().len() != 6 || !code.trim().bytes().all(|b| b.is_ascii_digit()))
             .then(|| "Enter the 6 digits from the message".to_owned())
     });
-    let minutes = move || auth.rules_or_default().tokens.login_code_minutes;
+    let navigate = use_navigate();
+    on_success(request, {
+        let navigate = navigate.clone();
+        move |()| {
+            let address = Url::escape(email.value.get_untracked().trim());
+            navigate(
+                &format!("/login/code?email={address}&sent=1"),
+                Default::default(),
+            );
+        }
+    });
+    on_success(verify, move |user| {
+        auth.user.set(Some(user));
+        navigate("/", Default::default());
+    });
+    let minutes = auth.rules().tokens.login_code_minutes;
     view! {
         <Title text="Sign in with a code"/>
+        <SignedOutOnly>
         <section class="card auth-card" aria-labelledby="code-title">
             <h1 id="code-title">"Sign in with a code"</h1>
             <Show
@@ -54,7 +72,7 @@ pub fn CodeLoginPage() -> impl IntoView {
                     {move || format!(
                         "If an account has the address {}, a code is on its way. It works once, for {} minutes.",
                         email.value.get(),
-                        minutes()
+                        minutes
                     )}
                 </p>
                 <FormAlert error=verify_error/>
@@ -71,5 +89,6 @@ pub fn CodeLoginPage() -> impl IntoView {
             </Show>
             <p class="aside"><A href="/login">"Sign in with a password instead"</A></p>
         </section>
+        </SignedOutOnly>
     }
 }

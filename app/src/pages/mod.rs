@@ -10,13 +10,10 @@ mod recovery;
 mod register;
 mod verify;
 
-use crate::api::auth::{
-    get_current_user, get_rules, Login, LoginWithCode, Logout, Register, ResetPassword, VerifyEmail,
-};
 use crate::domain::{AuthRules, User};
-use crate::error::AppError;
 use components::header::Header;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
@@ -43,57 +40,22 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// Who is signed in and the published rules, shared by every page, plus the actions that
-/// change who is signed in (so the user is fetched again after each of them).
+/// Who is signed in and the published rules, shared by every page.
+///
+/// The server resolves both before it renders (who is signed in once per request, the
+/// rules once per process) and serialises them into the page, so the browser starts from
+/// the same values and no page ever waits for them. Whatever signs in or out, or changes
+/// the account, sets `user` from the account it returns.
 #[derive(Clone, Copy)]
 pub struct Auth {
-    pub login: ServerAction<Login>,
-    pub register: ServerAction<Register>,
-    pub logout: ServerAction<Logout>,
-    pub reset_password: ServerAction<ResetPassword>,
-    pub login_with_code: ServerAction<LoginWithCode>,
-    pub verify_email: ServerAction<VerifyEmail>,
-    /// Bumped by anything that changes the signed-in account, so it is fetched again.
-    pub changed: RwSignal<u32>,
-    pub user: Resource<Result<Option<User>, AppError>>,
-    pub rules: Resource<Result<AuthRules, AppError>>,
+    pub user: RwSignal<Option<User>>,
+    rules: StoredValue<AuthRules>,
 }
 
 impl Auth {
-    fn new() -> Auth {
-        let login = ServerAction::<Login>::new();
-        let register = ServerAction::<Register>::new();
-        let logout = ServerAction::<Logout>::new();
-        let reset_password = ServerAction::<ResetPassword>::new();
-        let login_with_code = ServerAction::<LoginWithCode>::new();
-        let verify_email = ServerAction::<VerifyEmail>::new();
-        let changed = RwSignal::new(0);
-        let user = Resource::new_blocking(
-            move || {
-                (
-                    login.version().get(),
-                    register.version().get(),
-                    logout.version().get(),
-                    reset_password.version().get(),
-                    login_with_code.version().get(),
-                    verify_email.version().get(),
-                    changed.get(),
-                )
-            },
-            |_| get_current_user(),
-        );
-        let rules = Resource::new_blocking(|| (), |_| get_rules());
-        Auth {
-            login,
-            register,
-            logout,
-            reset_password,
-            login_with_code,
-            verify_email,
-            changed,
-            user,
-            rules,
-        }
+    /// The published rules (lengths, registration, lifetimes, ...).
+    pub fn rules(&self) -> AuthRules {
+        self.rules.get_value()
     }
 }
 
@@ -101,22 +63,69 @@ pub fn use_auth() -> Auth {
     expect_context::<Auth>()
 }
 
-impl Auth {
-    /// The signed-in account changed (profile, picture): fetch it again.
-    pub fn refresh(&self) {
-        self.changed.update(|n| *n += 1);
-    }
+/// Runs `then` with the output of each successful submission of `action`. A form
+/// posted without JavaScript is redirected by the server instead; with JavaScript the
+/// page decides here what changed and where to go, after the fact, so that no page
+/// ever sees a sign-in as done while `Auth::user` still says otherwise.
+pub fn on_success<S>(action: ServerAction<S>, then: impl Fn(S::Output) + 'static)
+where
+    S: ServerFn + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+    S::Error: Clone + Send + Sync + 'static,
+{
+    Effect::watch(
+        move || action.value().get(),
+        move |value, _, _| {
+            if let Some(Ok(output)) = value {
+                then(output.clone());
+            }
+        },
+        false,
+    );
+}
 
-    /// The published rules, or the defaults until they have loaded.
-    pub fn rules_or_default(&self) -> AuthRules {
-        self.rules.get().and_then(Result::ok).unwrap_or_default()
+/// Who the server found signed in on the request it renders (the router resolves it
+/// before rendering); nobody in the browser, where the page's serialised copy is read.
+fn request_user() -> Option<User> {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<crate::api::SignedInUser>().cloned())
+            .and_then(|signed_in| signed_in.0)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        None
+    }
+}
+
+/// The rules the server publishes; the defaults in the browser, where the page's
+/// serialised copy is read.
+fn published_rules() -> AuthRules {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<crate::backend::AppState>()
+            .map(|state| state.rules().clone())
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        AuthRules::default()
     }
 }
 
 #[component]
 pub fn App() -> impl IntoView {
+    // First, before anything else that numbers what the page carries for hydration
+    // (resources, boundaries): the server's values, serialised into the page and read
+    // back, in the same order, by the browser.
+    let user = SharedValue::new(request_user).into_inner();
+    let rules = SharedValue::new(published_rules).into_inner();
+    provide_context(Auth {
+        user: RwSignal::new(user),
+        rules: StoredValue::new(rules),
+    });
     provide_meta_context();
-    provide_context(Auth::new());
 
     view! {
         <Stylesheet id="leptos" href="/pkg/latchkey.css"/>

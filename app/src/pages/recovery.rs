@@ -3,15 +3,16 @@
 use super::components::form::{
     show_field_errors, submission_error, Control, Field, FieldState, FormAlert, SubmitButton,
 };
-use super::use_auth;
-use crate::api::auth::RequestPasswordReset;
+use super::components::guard::SignedOutOnly;
+use super::{on_success, use_auth};
+use crate::api::auth::{RequestPasswordReset, ResetPassword};
 use crate::domain::{Email, PasswordResetInput, Secret};
 use crate::error::AppError;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 /// `/forgot-password`: one field; the answer is the same whether or not the address has
 /// an account.
@@ -24,10 +25,11 @@ pub fn ForgotPasswordPage() -> impl IntoView {
     show_field_errors(error, vec![("email", email)]);
     let check = Signal::derive(move || Email::parse(&email.value.get()).err());
     let sent = move || matches!(action.value().get(), Some(Ok(())));
-    let minutes = move || auth.rules_or_default().tokens.reset_minutes;
+    let minutes = auth.rules().tokens.reset_minutes;
     let pending = action.pending();
     view! {
         <Title text="Reset your password"/>
+        <SignedOutOnly>
         <section class="card auth-card" aria-labelledby="forgot-title">
             <h1 id="forgot-title">"Reset your password"</h1>
             <Show
@@ -47,12 +49,13 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                 <p class="alert ok" role="status" data-testid="reset-sent">
                     {move || format!(
                         "If an account has this address, a link is on its way. It works once, for {} minutes.",
-                        minutes()
+                        minutes
                     )}
                 </p>
             </Show>
             <p class="aside"><A href="/login">"Back to sign in"</A></p>
         </section>
+        </SignedOutOnly>
     }
 }
 
@@ -60,7 +63,22 @@ pub fn ForgotPasswordPage() -> impl IntoView {
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
     let auth = use_auth();
-    let action = auth.reset_password;
+    let rules = auth.rules();
+    let action = ServerAction::<ResetPassword>::new();
+    let navigate = use_navigate();
+    on_success(action, {
+        let rules = rules.clone();
+        move |user| {
+            // Every other session has ended; this browser is signed in, unless the
+            // address must be confirmed first.
+            if rules.may_sign_in(&user) {
+                auth.user.set(Some(user));
+                navigate("/", Default::default());
+            } else {
+                navigate("/login", Default::default());
+            }
+        }
+    });
     let query = use_query_map();
     let token = Memo::new(move |_| query.read().get("token").unwrap_or_default());
     let new = FieldState::new();
@@ -75,9 +93,6 @@ pub fn ResetPasswordPage() -> impl IntoView {
         ],
     );
     let problems = Memo::new(move |_| {
-        let Some(rules) = auth.rules.get().and_then(Result::ok) else {
-            return Default::default();
-        };
         let input = PasswordResetInput {
             new_password: Secret::new(new.value.get()),
             new_password_confirmation: Secret::new(confirmation.value.get()),
@@ -91,6 +106,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let pending = action.pending();
     view! {
         <Title text="Choose a new password"/>
+        <SignedOutOnly>
         <section class="card auth-card" aria-labelledby="reset-title">
             <h1 id="reset-title">"Choose a new password"</h1>
             <Show
@@ -116,5 +132,6 @@ pub fn ResetPasswordPage() -> impl IntoView {
                 </p>
             </Show>
         </section>
+        </SignedOutOnly>
     }
 }

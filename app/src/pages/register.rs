@@ -1,25 +1,43 @@
 use super::components::form::{
     show_field_errors, submission_error, Control, Field, FieldState, FormAlert, SubmitButton,
 };
-use super::use_auth;
-use crate::domain::{AuthRules, FieldErrors, NewAccount, RegisterInput, Registration, Secret};
+use super::components::guard::SignedOutOnly;
+use super::{on_success, use_auth};
+use crate::api::auth::Register;
+use crate::domain::{FieldErrors, NewAccount, RegisterInput, Registration, Secret};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::{Redirect, A};
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
 
 /// Create an account. Every field is checked as it is typed, with the same domain types
 /// the server uses, against the rules the server publishes.
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let auth = use_auth();
+    let rules = auth.rules();
+    let action = ServerAction::<Register>::new();
+    let navigate = use_navigate();
+    on_success(action, {
+        let rules = rules.clone();
+        move |user| {
+            // Signed in at once, unless the address must be confirmed first.
+            if rules.may_sign_in(&user) {
+                auth.user.set(Some(user));
+                navigate("/", Default::default());
+            } else {
+                navigate("/login?registered=1", Default::default());
+            }
+        }
+    });
     let username = FieldState::from_query("username");
     let email = FieldState::from_query("email");
     let password = FieldState::new();
     let confirmation = FieldState::new();
     let fields = [username, email, password, confirmation];
 
-    let error = submission_error(auth.register);
+    let error = submission_error(action);
     show_field_errors(
         error,
         vec![
@@ -30,65 +48,52 @@ pub fn RegisterPage() -> impl IntoView {
         ],
     );
 
-    let rules = move || auth.rules.get().and_then(Result::ok);
     // Every field's message, from one parse of the whole form (the password must differ
     // from the username and email, so fields depend on each other).
-    let problems = Memo::new(move |_| {
-        let Some(rules): Option<AuthRules> = rules() else {
-            return FieldErrors::new();
-        };
-        let input = RegisterInput {
-            username: username.value.get(),
-            email: email.value.get(),
-            password: Secret::new(password.value.get()),
-            password_confirmation: Secret::new(confirmation.value.get()),
-        };
-        NewAccount::parse(&input, &rules).err().unwrap_or_default()
+    let problems = Memo::new({
+        let rules = rules.clone();
+        move |_| {
+            let input = RegisterInput {
+                username: username.value.get(),
+                email: email.value.get(),
+                password: Secret::new(password.value.get()),
+                password_confirmation: Secret::new(confirmation.value.get()),
+            };
+            NewAccount::parse(&input, &rules).err().unwrap_or_default()
+        }
     });
     let check =
         move |name: &'static str| Signal::derive(move || problems.read().get(name).cloned());
-    let pending = auth.register.pending();
+    let pending = action.pending();
+    let username_hint = format!(
+        "{} to {} characters: letters, digits, '.', '_' or '-'",
+        rules.username.min_length, rules.username.max_length
+    );
+    let password_hint = format!(
+        "{} to {} characters; not your username, email or a common password",
+        rules.password.min_length, rules.password.max_length
+    );
 
     view! {
         <Title text="Create an account"/>
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                if let Ok(Some(_)) = auth.user.await {
-                    return view! { <Redirect path="/"/> }.into_any();
+        <SignedOutOnly>
+            {if rules.registration != Registration::Open {
+                view! {
+                    <section class="card auth-card">
+                        <h1>"Create an account"</h1>
+                        <p class="alert info" role="status">
+                            "This site does not take new registrations. Ask an administrator for an invitation."
+                        </p>
+                        <p class="aside">"Already have an account? " <A href="/login">"Sign in"</A></p>
+                    </section>
                 }
-                let rules = auth.rules.await;
-                let open = rules.as_ref().is_ok_and(|r| r.registration == Registration::Open);
-                if !open {
-                    return view! {
-                        <section class="card auth-card">
-                            <h1>"Create an account"</h1>
-                            <p class="alert info" role="status">
-                                "This site does not take new registrations. Ask an administrator for an invitation."
-                            </p>
-                            <p class="aside">"Already have an account? " <A href="/login">"Sign in"</A></p>
-                        </section>
-                    }
-                    .into_any();
-                }
-                let (username_hint, password_hint) = rules
-                    .map(|r| {
-                        (
-                            format!(
-                                "{} to {} characters: letters, digits, '.', '_' or '-'",
-                                r.username.min_length, r.username.max_length
-                            ),
-                            format!(
-                                "{} to {} characters; not your username, email or a common password",
-                                r.password.min_length, r.password.max_length
-                            ),
-                        )
-                    })
-                    .unwrap_or_default();
+                .into_any()
+            } else {
                 view! {
                     <section class="card auth-card" aria-labelledby="register-title">
                         <h1 id="register-title">"Create an account"</h1>
                         <FormAlert error/>
-                        <ActionForm action=auth.register attr:novalidate=true>
+                        <ActionForm action attr:novalidate=true>
                             <Field
                                 label="Username"
                                 name="username"
@@ -130,7 +135,7 @@ pub fn RegisterPage() -> impl IntoView {
                     </section>
                 }
                 .into_any()
-            })}
-        </Suspense>
+            }}
+        </SignedOutOnly>
     }
 }

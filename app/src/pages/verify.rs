@@ -2,7 +2,8 @@
 //! link. Confirming takes a click, so that mail scanners that open links do not spend it.
 
 use super::components::form::submission_error;
-use super::use_auth;
+use super::{on_success, use_auth};
+use crate::api::auth::VerifyEmail;
 use crate::error::AppError;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -13,7 +14,15 @@ use leptos_router::hooks::use_query_map;
 #[component]
 pub fn VerifyEmailPage() -> impl IntoView {
     let auth = use_auth();
-    let action = auth.verify_email;
+    let action = ServerAction::<VerifyEmail>::new();
+    // Whoever clicks the link, only the account signed in here is shown the change.
+    on_success(action, move |verified| {
+        auth.user.update(|user| {
+            if user.as_ref().is_some_and(|user| user.id == verified.id) {
+                *user = Some(verified);
+            }
+        });
+    });
     let query = use_query_map();
     let token = Memo::new(move |_| query.read().get("token").unwrap_or_default());
     let error = submission_error(action);

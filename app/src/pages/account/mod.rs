@@ -7,21 +7,20 @@ mod password;
 mod picture;
 mod profile;
 
-use super::use_auth;
+use super::components::guard::RequireUser;
+use super::{on_success, use_auth};
 use crate::api::account::{
     ChangeEmail, ChangePassword, DeleteAccount, RemovePicture, ResendVerification, SignOutDevice,
     SignOutOtherDevices, UpdateProfile,
 };
 use leptos::prelude::*;
-use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
+use leptos_router::hooks::use_navigate;
 use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
 
 /// The actions of the account page. They live as long as the page, so a section that
-/// renders again (after the account is fetched again) still shows how its last
-/// submission went.
+/// renders again (after the account changed) still shows how its last submission went.
 #[derive(Clone, Copy)]
 struct Actions {
     picture: picture::PictureState,
@@ -33,25 +32,6 @@ struct Actions {
     delete: ServerAction<DeleteAccount>,
     resend: ServerAction<ResendVerification>,
     change_email: ServerAction<ChangeEmail>,
-}
-
-/// Fetches the signed-in account again each time `action` succeeds.
-fn refresh_on_success<S>(action: ServerAction<S>)
-where
-    S: ServerFn + Clone + Send + Sync + 'static,
-    S::Output: Send + Sync + 'static,
-    S::Error: Send + Sync + 'static,
-{
-    let auth = use_auth();
-    Effect::watch(
-        move || action.value().with(|result| matches!(result, Some(Ok(_)))),
-        move |succeeded, _, _| {
-            if *succeeded {
-                auth.refresh();
-            }
-        },
-        false,
-    );
 }
 
 #[component]
@@ -69,42 +49,35 @@ pub fn AccountPage() -> impl IntoView {
         resend: ServerAction::new(),
         change_email: ServerAction::new(),
     };
-    // What changes the account itself makes the header (and this page) fetch it again.
+    // What changes the account itself shows at once, in the header and on this page.
     // Only a success does: after a refused submission the page stays as the person left
     // it, with what they typed and the server's messages.
-    refresh_on_success(actions.profile);
-    refresh_on_success(actions.remove_picture);
-    refresh_on_success(actions.delete);
+    let show = move |user| auth.user.set(Some(user));
+    on_success(actions.profile, show);
+    on_success(actions.remove_picture, show);
+    let navigate = use_navigate();
+    on_success(actions.delete, move |()| {
+        auth.user.set(None);
+        navigate("/login?deleted=1", Default::default());
+    });
 
     view! {
         <Title text="Your account"/>
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                match auth.user.await {
-                    Ok(Some(user)) => view! {
-                        <div class="stack">
-                            <h1 class="page-title">"Your account"</h1>
-                            <profile::ProfileSection user=user.clone() action=actions.profile/>
-                            <email::EmailSection user=user.clone() resend=actions.resend change=actions.change_email/>
-                            <picture::PictureSection user=user.clone() remove=actions.remove_picture state=actions.picture/>
-                            <password::PasswordSection user=user.clone() action=actions.password/>
-                            <devices::DevicesSection
-                                sign_out=actions.sign_out_device
-                                sign_out_others=actions.sign_out_others
-                                password=actions.password
-                            />
-                            <data::DataSection action=actions.delete/>
-                        </div>
-                    }
-                    .into_any(),
-                    Ok(None) => view! { <Redirect path="/login?next=/account"/> }.into_any(),
-                    Err(error) => view! {
-                        <section class="card"><p class="alert error" role="alert">{error.to_string()}</p></section>
-                    }
-                    .into_any(),
-                }
-            })}
-        </Transition>
+        <RequireUser children=move |user| view! {
+            <div class="stack">
+                <h1 class="page-title">"Your account"</h1>
+                <profile::ProfileSection user=user.clone() action=actions.profile/>
+                <email::EmailSection user=user.clone() resend=actions.resend change=actions.change_email/>
+                <picture::PictureSection user=user.clone() remove=actions.remove_picture state=actions.picture/>
+                <password::PasswordSection user=user.clone() action=actions.password/>
+                <devices::DevicesSection
+                    sign_out=actions.sign_out_device
+                    sign_out_others=actions.sign_out_others
+                    password=actions.password
+                />
+                <data::DataSection action=actions.delete/>
+            </div>
+        }/>
     }
 }
 

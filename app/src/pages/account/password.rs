@@ -26,10 +26,8 @@ pub fn PasswordSection(user: User, action: ServerAction<ChangePassword>) -> impl
         ],
     );
     let identity = [user.username.clone(), user.email.clone()];
+    let rules = auth.rules();
     let problems = Memo::new(move |_| {
-        let Some(rules) = auth.rules.get().and_then(Result::ok) else {
-            return Default::default();
-        };
         let input = PasswordChangeInput {
             current_password: Secret::new(current.value.get()),
             new_password: Secret::new(new.value.get()),

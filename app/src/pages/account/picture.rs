@@ -60,11 +60,13 @@ pub fn PictureSection(
     let PictureState { upload, preview } = state;
     let remove_error = submission_error(remove);
     let has_picture = user.picture_url.is_some();
-    let max_bytes = untrack(|| auth.rules_or_default().upload.picture_max_bytes);
+    let max_bytes = auth.rules().upload.picture_max_bytes;
 
     let choose = move |file: Option<web_file::File>| {
         if let Some(file) = file {
-            web_file::start(file, max_bytes, upload, preview, move || auth.refresh());
+            web_file::start(file, max_bytes, upload, preview, move |user| {
+                auth.user.set(Some(user))
+            });
         }
     };
     let progress = move || match upload.get() {
@@ -172,14 +174,15 @@ mod web_file {
         None
     }
 
-    /// Checks the file, shows it, and sends it; `saved` runs when the server took it.
+    /// Checks the file, shows it, and sends it; `saved` gets the account once the server
+    /// took it.
     #[cfg(feature = "hydrate")]
     pub fn start(
         file: File,
         max_bytes: usize,
         upload: RwSignal<Upload>,
         preview: RwSignal<Option<String>>,
-        saved: impl Fn() + 'static,
+        saved: impl Fn(User) + 'static,
     ) {
         use crate::error::AppError;
         use wasm_bindgen::closure::Closure;
@@ -220,9 +223,10 @@ mod web_file {
             let on_done = Closure::once(move || {
                 let status = request.status().unwrap_or(0);
                 let body = request.response_text().ok().flatten().unwrap_or_default();
-                if (200..300).contains(&status) {
+                let account = serde_json::from_str::<User>(&body);
+                if let (true, Ok(user)) = ((200..300).contains(&status), account) {
                     upload.set(Upload::Done);
-                    saved();
+                    saved(user);
                 } else {
                     let message = serde_json::from_str::<AppError>(&body)
                         .map(|e| e.field("file").unwrap_or_else(|| e.to_string()))
@@ -247,7 +251,7 @@ mod web_file {
         _: usize,
         _: RwSignal<Upload>,
         _: RwSignal<Option<String>>,
-        _: impl Fn() + 'static,
+        _: impl Fn(User) + 'static,
     ) {
     }
 }

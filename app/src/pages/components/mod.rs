@@ -2,4 +2,5 @@
 
 pub mod avatar;
 pub mod form;
+pub mod guard;
 pub mod header;
