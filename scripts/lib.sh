@@ -155,3 +155,18 @@ stop_postgres() {
     PG_DIR=""
   fi
 }
+
+# Schemathesis (PyPI) for the API conformance run, in the same virtual environment as
+# aiosmtpd.
+ensure_schemathesis() {
+  ensure_apt python3 python3-venv curl
+  local venv="$ROOT/.tools/python" version="4.32.5"
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  if "$venv/bin/schemathesis" --version 2>/dev/null | grep -q " $version\$"; then
+    note "schemathesis $version already installed in .tools/python"
+  else
+    step "Installing schemathesis $version (checks the API against its OpenAPI document)"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$version"
+  fi
+  export PATH="$venv/bin:$PATH"
+}

@@ -177,6 +177,59 @@ async fn pages_carry_security_headers_and_a_script_nonce(backend: Backend) {
     assert!(api.headers()["x-request-id"].to_str().is_ok());
 }
 
+/// Text no database can hold (Postgres refuses NUL) is an ordinary wrong answer, never a
+/// server error.
+async fn nul_characters_are_refused_cleanly(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    app.register("plain").await;
+    for login in ["a\u{0}b", "a\u{0}b@example.org", "plain\u{0}"] {
+        expect_error(
+            app.login(&common::browser(), login, "password\u{0}").await,
+            401,
+            "invalid_credentials",
+        )
+        .await;
+    }
+    expect_error(
+        app.get("/api/v1/users/a%00b/picture").await,
+        404,
+        "not_found",
+    )
+    .await;
+    let response = app
+        .client
+        .delete(app.url("/api/v1/account/sessions/a%00b"))
+        .send()
+        .await
+        .unwrap();
+    expect_error(response, 404, "not_found").await;
+    for body in [
+        json!({"first_name": "a\u{0}b"}),
+        json!({"timezone": "Europe/Paris\u{0}"}),
+    ] {
+        let response = app
+            .client
+            .patch(app.url("/api/v1/account"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        expect_error(response, 422, "validation_failed").await;
+    }
+    expect_error(
+        app.post_json(
+            "/api/v1/auth/password/reset",
+            &json!({"email": "a\u{0}@example.org"}),
+        )
+        .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+}
+
 async fn https_sites_send_hsts(backend: Backend) {
     let Some(app) = spawn(backend).await else {
         return;
@@ -435,6 +488,7 @@ on_both_databases!(
     bad_requests_get_clear_json_errors,
     cross_origin_state_changes_are_refused,
     pages_carry_security_headers_and_a_script_nonce,
+    nul_characters_are_refused_cleanly,
     https_sites_send_hsts,
     a_stuck_request_ends_with_an_error,
     pages_follow_who_is_signed_in,

@@ -155,7 +155,7 @@ impl LoginId {
             Some(
                 Email::parse(raw)
                     .map(LoginId::Email)
-                    .unwrap_or_else(|_| LoginId::Username(raw.to_lowercase())),
+                    .unwrap_or_else(|_| LoginId::Username(Username::key_of(raw))),
             )
         } else {
             Some(LoginId::Username(Username::key_of(raw)))

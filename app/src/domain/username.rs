@@ -38,9 +38,17 @@ impl Username {
     }
 
     /// The look-up form of a name as typed (in a sign-in or a URL), valid or not; a name
-    /// that is no username simply matches no account.
+    /// that is no username simply matches no account. Control characters, which no
+    /// username has, are written out as escapes, so the key is text any database can
+    /// hold (Postgres refuses NUL).
     pub fn key_of(name: &str) -> String {
-        name.to_ascii_lowercase()
+        name.chars()
+            .flat_map(|c| {
+                let escaped = c.is_control().then(|| c.escape_unicode());
+                let plain = (!c.is_control()).then(|| c.to_ascii_lowercase());
+                escaped.into_iter().flatten().chain(plain)
+            })
+            .collect()
     }
 }
 
@@ -73,6 +81,12 @@ mod tests {
     #[test]
     fn trims_surrounding_whitespace() {
         assert_eq!(parse("  ada  ").unwrap().as_str(), "ada");
+    }
+
+    #[test]
+    fn keys_hold_no_control_characters() {
+        assert_eq!(Username::key_of("Ada.L"), "ada.l");
+        assert_eq!(Username::key_of("a\0B"), "a\\u{0}b");
     }
 
     #[test]

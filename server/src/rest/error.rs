@@ -137,8 +137,13 @@ fn is_json(content_type: Option<&HeaderValue>) -> bool {
 }
 
 /// Parses a JSON body, telling malformed JSON (400) from well-formed JSON of the wrong
-/// shape (422, with the path of the offending field).
+/// shape (422, with the path of the offending field). Every body of this API is an
+/// object: serde would also read a struct from an array of its fields in order, which
+/// nobody means.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(AppError::validation("body", "Send a JSON object"));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -191,6 +196,8 @@ mod tests {
         assert!(error.field("username").unwrap().contains("invalid type"));
         let error = parse_json::<RegisterInput>(b"\"just text\"").unwrap_err();
         assert!(error.field("body").is_some());
+        let error = parse_json::<RegisterInput>(b" [\"ada\", \"ada@example.org\"]").unwrap_err();
+        assert_eq!(error.field("body").as_deref(), Some("Send a JSON object"));
     }
 
     #[test]

@@ -139,6 +139,11 @@ pub async fn sign_out_device(
     session: &Session,
     device_id: &str,
 ) -> Result<(), AppError> {
+    // A device id is a keyed hash (64 hex digits); anything else is no device.
+    let well_formed = device_id.len() == 64 && device_id.bytes().all(|b| b.is_ascii_hexdigit());
+    if !well_formed {
+        return Err(AppError::NotFound);
+    }
     if current_id(state, session).as_deref() == Some(device_id) {
         return sign_out(session).await;
     }
