@@ -580,28 +580,35 @@ async fn mail_is_claimed_retried_and_removed(store: Arc<dyn Store>) {
     );
 }
 
+/// Runs `count` copies of `task` at once and returns what those that answered `Some`
+/// answered, sorted.
+async fn all_at_once<T, F, Fut>(count: usize, task: F) -> Vec<T>
+where
+    T: Ord + Send + 'static,
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Option<T>> + Send + 'static,
+{
+    let tasks: Vec<_> = (0..count).map(|_| tokio::spawn(task())).collect();
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.extend(task.await.unwrap());
+    }
+    answers.sort_unstable();
+    answers
+}
+
 async fn throttle_slots_are_never_overbooked(store: Arc<dyn Store>) {
     let t = now();
     let window = Duration::minutes(15);
     // Fifty attempts at once against a limit of ten: exactly ten get a slot.
-    let tasks: Vec<_> = (0..50)
-        .map(|_| {
-            let store = store.clone();
-            tokio::spawn(async move {
-                store
-                    .throttle_take("login:race", t, window, 10)
-                    .await
-                    .unwrap()
-            })
-        })
-        .collect();
-    let mut taken = Vec::new();
-    for task in tasks {
-        if let Some(w) = task.await.unwrap() {
-            taken.push(w.count);
+    let taken = all_at_once(50, || {
+        let store = store.clone();
+        async move {
+            let taken = store.throttle_take("login:race", t, window, 10).await;
+            taken.unwrap().map(|w| w.count)
         }
-    }
-    taken.sort_unstable();
+    })
+    .await;
     assert_eq!(taken, (1..=10).collect::<Vec<u32>>());
     let full = store
         .throttle_peek("login:race", t, window)
@@ -653,25 +660,17 @@ async fn token_guesses_are_counted_before_they_are_compared(store: Arc<dyn Store
         ))
         .await
         .unwrap();
-    let tasks: Vec<_> = (0..50)
-        .map(|_| {
-            let store = store.clone();
-            let user_id = user.id.clone();
-            tokio::spawn(async move {
-                store
-                    .take_token_attempt(&user_id, TokenPurpose::LoginCode, t, 5)
-                    .await
-                    .unwrap()
-            })
-        })
-        .collect();
-    let mut attempts = Vec::new();
-    for task in tasks {
-        if let Some(record) = task.await.unwrap() {
-            attempts.push(record.attempts);
+    let attempts = all_at_once(50, || {
+        let store = store.clone();
+        let user_id = user.id.clone();
+        async move {
+            let taken = store
+                .take_token_attempt(&user_id, TokenPurpose::LoginCode, t, 5)
+                .await;
+            taken.unwrap().map(|record| record.attempts)
         }
-    }
-    attempts.sort_unstable();
+    })
+    .await;
     assert_eq!(attempts, [1, 2, 3, 4, 5]);
     // Expired or absent codes give no attempt at all.
     assert!(store

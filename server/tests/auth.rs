@@ -486,29 +486,6 @@ async fn a_successful_sign_in_resets_the_account_counter(backend: Backend) {
     );
 }
 
-/// Fires `guesses` sign-ins at once and returns how many got each status.
-async fn concurrent_sign_ins(
-    app: &common::TestApp,
-    login: &str,
-    password: &str,
-    guesses: usize,
-) -> std::collections::BTreeMap<u16, usize> {
-    let attempts: Vec<_> = (0..guesses)
-        .map(|_| {
-            let browser = common::browser();
-            let request = browser
-                .post(app.url("/api/v1/auth/login"))
-                .json(&json!({ "login": login, "password": password }));
-            tokio::spawn(async move { request.send().await.unwrap().status().as_u16() })
-        })
-        .collect();
-    let mut statuses = std::collections::BTreeMap::new();
-    for attempt in attempts {
-        *statuses.entry(attempt.await.unwrap()).or_default() += 1;
-    }
-    statuses
-}
-
 async fn concurrent_wrong_guesses_cannot_race_the_throttle(backend: Backend) {
     // The per-account limit (10 by default) holds however many guesses arrive at once:
     // ten are evaluated, the rest are refused before a hash is computed.
@@ -516,9 +493,13 @@ async fn concurrent_wrong_guesses_cannot_race_the_throttle(backend: Backend) {
         return;
     };
     app.register("besieged").await;
-    let statuses = concurrent_sign_ins(&app, "besieged", "wrong-guess-1", 50).await;
+    let guesses = (0..50).map(|_| {
+        common::browser()
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({ "login": "besieged", "password": "wrong-guess-1" }))
+    });
     assert_eq!(
-        statuses,
+        common::statuses_at_once(guesses).await,
         [(401, 10), (429, 40)].into(),
         "50 concurrent wrong passwords"
     );
@@ -528,24 +509,15 @@ async fn concurrent_wrong_guesses_cannot_race_the_throttle(backend: Backend) {
     else {
         return;
     };
-    let attempts: Vec<_> = (0..50)
-        .map(|i| {
-            let request = common::browser()
-                .post(app.url("/api/v1/auth/login"))
-                .json(&json!({ "login": format!("spray{i}"), "password": "password-spray" }));
-            tokio::spawn(async move { request.send().await.unwrap().status().as_u16() })
-        })
-        .collect();
-    let mut refused = 0;
-    let mut evaluated = 0;
-    for attempt in attempts {
-        match attempt.await.unwrap() {
-            401 => evaluated += 1,
-            429 => refused += 1,
-            other => panic!("unexpected status {other}"),
-        }
-    }
-    assert_eq!((evaluated, refused), (7, 43));
+    let guesses = (0..50).map(|i| {
+        common::browser()
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({ "login": format!("spray{i}"), "password": "password-spray" }))
+    });
+    assert_eq!(
+        common::statuses_at_once(guesses).await,
+        [(401, 7), (429, 43)].into()
+    );
 }
 
 async fn rules_and_methods_publish_the_configuration(backend: Backend) {

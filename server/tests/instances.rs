@@ -98,15 +98,7 @@ impl Instance {
 
 async fn register(instance: &Instance, username: &str) -> String {
     let response = instance
-        .post(
-            "/api/v1/auth/register",
-            json!({
-                "username": username,
-                "email": format!("{username}@example.org"),
-                "password": PASSWORD,
-                "password_confirmation": PASSWORD,
-            }),
-        )
+        .post("/api/v1/auth/register", common::registration(username))
         .await;
     assert_eq!(response.status(), 201, "register {username}");
     session_cookie(response.headers()).expect("signed in")

@@ -333,21 +333,17 @@ async fn concurrent_wrong_codes_cannot_race_the_limits(backend: Backend) {
     assert_eq!(response.status(), 202);
     let code = mail(&app).wait_for("rushed@example.org", 2, 15).await[1].code();
     let wrong = if code == "000000" { "111111" } else { "000000" };
-    let guesses: Vec<_> = (0..50)
-        .map(|_| {
-            let request = common::browser()
-                .post(app.url("/api/v1/auth/code/verify"))
-                .json(&json!({"email": "rushed@example.org", "code": wrong}));
-            tokio::spawn(async move { request.send().await.unwrap().status().as_u16() })
-        })
-        .collect();
-    let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
-    for guess in guesses {
-        *statuses.entry(guess.await.unwrap()).or_default() += 1;
-    }
+    let guesses = (0..50).map(|_| {
+        common::browser()
+            .post(app.url("/api/v1/auth/code/verify"))
+            .json(&json!({"email": "rushed@example.org", "code": wrong}))
+    });
     // Wrong codes are failed sign-ins: ten get an answer, forty are throttled. Of the
     // ten, no more than five reached the code, which is spent by them.
-    assert_eq!(statuses, [(400, 10), (429, 40)].into());
+    assert_eq!(
+        common::statuses_at_once(guesses).await,
+        [(400, 10), (429, 40)].into()
+    );
     assert_eq!(app.count("tokens WHERE purpose = 'login_code'").await, 0);
 }
 

@@ -84,6 +84,27 @@ where
     );
 }
 
+/// After an action that signs this browser in unless the account must confirm its
+/// address first (registration, a password reset): shows the account and goes home, or
+/// goes to `otherwise`.
+pub fn on_sign_in_unless_unverified<S>(action: ServerAction<S>, otherwise: &'static str)
+where
+    S: ServerFn<Output = User> + Clone + Send + Sync + 'static,
+    S::Error: Clone + Send + Sync + 'static,
+{
+    let auth = use_auth();
+    let rules = auth.rules();
+    let navigate = leptos_router::hooks::use_navigate();
+    on_success(action, move |user| {
+        if rules.may_sign_in(&user) {
+            auth.user.set(Some(user));
+            navigate("/", Default::default());
+        } else {
+            navigate(otherwise, Default::default());
+        }
+    });
+}
+
 /// Who the server found signed in on the request it renders (the router resolves it
 /// before rendering); nobody in the browser, where the page's serialised copy is read.
 fn request_user() -> Option<User> {

@@ -4,7 +4,7 @@ use super::components::form::{
     show_field_errors, submission_error, Control, Field, FieldState, FormAlert, SubmitButton,
 };
 use super::components::guard::SignedOutOnly;
-use super::{on_success, use_auth};
+use super::{on_sign_in_unless_unverified, use_auth};
 use crate::api::auth::{RequestPasswordReset, ResetPassword};
 use crate::domain::{Email, PasswordResetInput, Secret};
 use crate::error::AppError;
@@ -12,7 +12,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 /// `/forgot-password`: one field; the answer is the same whether or not the address has
 /// an account.
@@ -65,20 +65,8 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let auth = use_auth();
     let rules = auth.rules();
     let action = ServerAction::<ResetPassword>::new();
-    let navigate = use_navigate();
-    on_success(action, {
-        let rules = rules.clone();
-        move |user| {
-            // Every other session has ended; this browser is signed in, unless the
-            // address must be confirmed first.
-            if rules.may_sign_in(&user) {
-                auth.user.set(Some(user));
-                navigate("/", Default::default());
-            } else {
-                navigate("/login", Default::default());
-            }
-        }
-    });
+    // Every other session has ended; this one is signed in.
+    on_sign_in_unless_unverified(action, "/login");
     let query = use_query_map();
     let token = Memo::new(move |_| query.read().get("token").unwrap_or_default());
     let new = FieldState::new();

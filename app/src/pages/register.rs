@@ -2,14 +2,13 @@ use super::components::form::{
     show_field_errors, submission_error, Control, Field, FieldState, FormAlert, SubmitButton,
 };
 use super::components::guard::SignedOutOnly;
-use super::{on_success, use_auth};
+use super::{on_sign_in_unless_unverified, use_auth};
 use crate::api::auth::Register;
 use crate::domain::{FieldErrors, NewAccount, RegisterInput, Registration, Secret};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
 
 /// Create an account. Every field is checked as it is typed, with the same domain types
 /// the server uses, against the rules the server publishes.
@@ -18,19 +17,7 @@ pub fn RegisterPage() -> impl IntoView {
     let auth = use_auth();
     let rules = auth.rules();
     let action = ServerAction::<Register>::new();
-    let navigate = use_navigate();
-    on_success(action, {
-        let rules = rules.clone();
-        move |user| {
-            // Signed in at once, unless the address must be confirmed first.
-            if rules.may_sign_in(&user) {
-                auth.user.set(Some(user));
-                navigate("/", Default::default());
-            } else {
-                navigate("/login?registered=1", Default::default());
-            }
-        }
-    });
+    on_sign_in_unless_unverified(action, "/login?registered=1");
     let username = FieldState::from_query("username");
     let email = FieldState::from_query("email");
     let password = FieldState::new();

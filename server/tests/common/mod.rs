@@ -115,15 +115,7 @@ impl TestApp {
     /// Registers `username` (email `username@example.org`) and stays signed in.
     pub async fn register(&self, username: &str) -> Value {
         let response = self
-            .post_json(
-                "/api/v1/auth/register",
-                &json!({
-                    "username": username,
-                    "email": format!("{username}@example.org"),
-                    "password": PASSWORD,
-                    "password_confirmation": PASSWORD,
-                }),
-            )
+            .post_json("/api/v1/auth/register", &registration(username))
             .await;
         assert_eq!(response.status(), 201, "register {username}");
         response.json().await.unwrap()
@@ -204,6 +196,32 @@ impl TestApp {
                 .get::<i64, _>(0)
         }
     }
+}
+
+/// The body that registers `username` (email `username@example.org`, the test password).
+pub fn registration(username: &str) -> Value {
+    json!({
+        "username": username,
+        "email": format!("{username}@example.org"),
+        "password": PASSWORD,
+        "password_confirmation": PASSWORD,
+    })
+}
+
+/// Sends every request at once (each from its own browser) and counts the answers by
+/// status.
+pub async fn statuses_at_once(
+    requests: impl IntoIterator<Item = reqwest::RequestBuilder>,
+) -> BTreeMap<u16, usize> {
+    let answers: Vec<_> = requests
+        .into_iter()
+        .map(|request| tokio::spawn(async move { request.send().await.unwrap().status().as_u16() }))
+        .collect();
+    let mut statuses = BTreeMap::new();
+    for answer in answers {
+        *statuses.entry(answer.await.unwrap()).or_default() += 1;
+    }
+    statuses
 }
 
 /// The session cookie's value from a response's `Set-Cookie`, if it sets one.
