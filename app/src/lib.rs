@@ -1,14 +1,11 @@
-//! Latchkey's shared crate: the domain types, the error type, the server functions and
-//! the pages, seen by both the browser (feature `hydrate`) and the server (feature `ssr`).
-//! `backend` holds what only the server runs.
+//! Latchkey's Leptos crate: the pages and the server functions, seen by both the browser
+//! (feature `hydrate`) and the server (feature `ssr`). The domain types come from the
+//! `domain` crate (re-exported here as `app::domain`); what only the server runs is the
+//! `backend` crate, which the server functions call.
 
 pub mod api;
-pub mod domain;
-pub mod error;
 pub mod pages;
 
-#[cfg(feature = "ssr")]
-pub mod backend;
-
-pub use error::AppError;
+pub use domain;
+pub use domain::AppError;
 pub use pages::{shell, App};

@@ -8,10 +8,10 @@ pub mod router;
 pub mod site;
 pub mod telemetry;
 
-use app::backend::config::Config;
-use app::backend::services::maintenance;
-use app::backend::AppState;
 use axum::serve::ListenerExt;
+use backend::config::Config;
+use backend::services::maintenance;
+use backend::AppState;
 use leptos::config::{Env, LeptosOptions};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -31,13 +31,17 @@ pub fn leptos_options(config: &Config, site_root: PathBuf) -> LeptosOptions {
 
 /// Serves until the process is asked to stop (Ctrl-C or SIGTERM), finishing the requests
 /// under way.
-pub async fn run(state: AppState, listener: TcpListener) -> std::io::Result<()> {
+pub async fn run(
+    state: AppState,
+    leptos_options: LeptosOptions,
+    listener: TcpListener,
+) -> std::io::Result<()> {
     tokio::spawn(maintenance::run_periodically(
         state.clone(),
         Duration::from_secs(3600),
     ));
-    tokio::spawn(app::backend::mail::run_worker(state.clone()));
-    let app = router::app(state);
+    tokio::spawn(backend::mail::run_worker(state.clone()));
+    let app = router::app(state, leptos_options);
     // Without TCP_NODELAY, a streamed page waits ~40 ms on delayed ACKs (Nagle).
     let listener = listener.tap_io(|tcp| {
         if let Err(error) = tcp.set_nodelay(true) {

@@ -1,8 +1,8 @@
-use app::backend::config::Config;
-use app::backend::services::accounts;
-use app::backend::AppState;
-use app::domain::{NewAccount, RegisterInput, Role, Secret};
+use backend::config::Config;
+use backend::services::accounts;
+use backend::AppState;
 use clap::Parser;
+use domain::{NewAccount, RegisterInput, Role, Secret};
 use server::cli::{Cli, Command, MailCommand, UserCommand};
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
@@ -54,9 +54,7 @@ async fn main() -> ExitCode {
 async fn serve(config: Config) -> Result<(), String> {
     let site_root = server::site::find_site_root(config.site_root.as_deref())?;
     let options = server::leptos_options(&config, site_root.clone());
-    let state = AppState::init(config, options)
-        .await
-        .map_err(|e| e.to_string())?;
+    let state = AppState::init(config).await.map_err(|e| e.to_string())?;
     let bind = state.config.bind;
     let listener = tokio::net::TcpListener::bind(bind)
         .await
@@ -68,17 +66,14 @@ async fn serve(config: Config) -> Result<(), String> {
         site_root = %site_root.display(),
         "Latchkey is listening on http://{bind}"
     );
-    server::run(state, listener)
+    server::run(state, options, listener)
         .await
         .map_err(|e| e.to_string())
 }
 
-/// State without site files: the commands below never render a page.
+/// The state alone: the commands below never render a page.
 async fn state_for_command(config: Config) -> Result<AppState, String> {
-    let options = server::leptos_options(&config, std::path::PathBuf::from("."));
-    AppState::init(config, options)
-        .await
-        .map_err(|e| e.to_string())
+    AppState::init(config).await.map_err(|e| e.to_string())
 }
 
 async fn migrate(config: Config) -> Result<(), String> {
@@ -126,10 +121,9 @@ async fn create_user(
 }
 
 async fn mail_test(config: Config, to: String) -> Result<(), String> {
-    let to = app::domain::Email::parse(&to).map_err(|e| format!("--to: {e}"))?;
+    let to = domain::Email::parse(&to).map_err(|e| format!("--to: {e}"))?;
     let state = state_for_command(config).await?;
-    let message =
-        app::backend::mail::Outgoing::new(app::backend::mail::Template::Test, to.as_str(), "en");
+    let message = backend::mail::Outgoing::new(backend::mail::Template::Test, to.as_str(), "en");
     state
         .mailer
         .send_now(&message, state.config.public_url.as_str())

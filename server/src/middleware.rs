@@ -3,16 +3,15 @@
 
 use crate::rest::error::error_response;
 use app::api::SignedInUser;
-use app::backend::config::Config;
-use app::backend::request::with_request_id;
-use app::backend::services::sessions;
-use app::backend::AppState;
-use app::backend::ClientInfo;
 use app::AppError;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use backend::config::Config;
+use backend::request::with_request_id;
+use backend::AppState;
+use backend::ClientInfo;
 use ipnet::IpNet;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -109,7 +108,7 @@ pub async fn page_user(
 ) -> Response {
     if matches!(*request.method(), Method::GET | Method::HEAD) {
         let user = match request.extensions().get::<Session>() {
-            Some(session) => sessions::current_user(&state, session).await,
+            Some(session) => app::api::session::current_user(&state, session).await,
             None => Ok(None),
         };
         match user {
@@ -276,7 +275,7 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
         503 => AppError::Timeout,
         400..=499 => AppError::bad_request(status.canonical_reason().unwrap_or("Bad request")),
         _ => AppError::InternalError {
-            request_id: app::backend::request::current_request_id(),
+            request_id: backend::request::current_request_id(),
         },
     };
     let mut converted = error_response(&error);
@@ -291,7 +290,7 @@ pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Respons
         .map(String::as_str)
         .or_else(|| panic.downcast_ref::<&str>().copied())
         .unwrap_or("unknown panic");
-    error_response(&app::backend::internal_error(format!("panic: {detail}"))).into_response()
+    error_response(&backend::internal_error(format!("panic: {detail}"))).into_response()
 }
 
 #[cfg(test)]

@@ -3,14 +3,15 @@
 
 use crate::middleware::{self, CspNonce};
 use crate::rest;
-use app::backend::services::sessions::DbSessionStore;
-use app::backend::AppState;
 use app::{shell, App};
-use axum::extract::State;
+use axum::extract::{FromRef, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
+use backend::session_store::DbSessionStore;
+use backend::AppState;
+use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use serde_json::json;
@@ -32,9 +33,33 @@ const HSTS: &str = "max-age=31536000; includeSubDomains";
 /// The pages' routes, found by rendering the app once per process.
 static PAGE_ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
 
-pub fn app(state: AppState) -> Router {
+/// What the page handlers of leptos_axum are given: the app's state, and the options
+/// Leptos renders with.
+#[derive(Clone)]
+struct SiteState {
+    app: AppState,
+    leptos: LeptosOptions,
+}
+
+impl FromRef<SiteState> for LeptosOptions {
+    fn from_ref(site: &SiteState) -> LeptosOptions {
+        site.leptos.clone()
+    }
+}
+
+impl FromRef<SiteState> for AppState {
+    fn from_ref(site: &SiteState) -> AppState {
+        site.app.clone()
+    }
+}
+
+pub fn app(state: AppState, leptos_options: LeptosOptions) -> Router {
     let config = state.config.clone();
-    let leptos_options = state.leptos_options.clone();
+    let site = SiteState {
+        app: state.clone(),
+        leptos: leptos_options.clone(),
+    };
+    let context = page_context(state.clone());
 
     let lifetime =
         time::Duration::try_from(config.session_lifetime).unwrap_or(time::Duration::days(14));
@@ -68,18 +93,19 @@ pub fn app(state: AppState) -> Router {
     // registered beside the pages, and static files, do without.
     let signed_in = axum::middleware::from_fn_with_state(state.clone(), middleware::page_user);
     let pages = Router::new()
-        .leptos_routes_with_context(&state, PAGE_ROUTES.clone(), page_context, move || {
+        .leptos_routes_with_context(&site, PAGE_ROUTES.clone(), context.clone(), move || {
             shell(leptos_options.clone())
         })
-        .route_layer(signed_in.clone());
+        .route_layer(signed_in.clone())
+        .with_state(site.clone());
     // Any other path: a file of the site (favicon, ...), else the "not found" page.
     let not_found = Router::new()
         .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
+            SiteState,
             _,
-        >(page_context, shell))
+        >(context, shell))
         .layer(signed_in)
-        .with_state(state.clone());
+        .with_state(site);
     let site_files = ServeDir::new(&site_root)
         .precompressed_br()
         .precompressed_gzip()
@@ -89,6 +115,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health))
         .nest("/api/v1", rest::router())
+        .with_state(state)
         .merge(pages)
         .nest_service("/pkg", bundle)
         .fallback_service(site_files)
@@ -121,16 +148,18 @@ pub fn app(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(middleware::panic_response))
         .layer(axum::middleware::from_fn(middleware::json_errors))
         .layer(axum::middleware::from_fn(middleware::request_id))
-        .with_state(state)
 }
 
-/// Context for every page render and server function: the CSP nonce of this response, so
-/// that Leptos' inline hydration script is allowed to run.
-fn page_context() {
-    let nonce = leptos::prelude::use_context::<http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
-    if let Some(CspNonce(nonce)) = nonce {
-        provide_context(leptos::nonce::Nonce::from_value(nonce));
+/// Context for every page render and server function: the app's state, and the CSP
+/// nonce of this response, so that Leptos' inline hydration script is allowed to run.
+fn page_context(state: AppState) -> impl Fn() + Clone + Send + Sync + 'static {
+    move || {
+        provide_context(state.clone());
+        let nonce = leptos::prelude::use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
+        if let Some(CspNonce(nonce)) = nonce {
+            provide_context(leptos::nonce::Nonce::from_value(nonce));
+        }
     }
 }
 

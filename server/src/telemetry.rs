@@ -1,6 +1,6 @@
 //! Structured logs: text for people, JSON for log collectors.
 
-use app::backend::config::LogFormat;
+use backend::config::LogFormat;
 use tracing_subscriber::EnvFilter;
 
 pub fn init(format: LogFormat, filter: &str) {

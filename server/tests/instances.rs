@@ -3,7 +3,7 @@
 
 mod common;
 
-use app::backend::store::testing::{TestBackend, TestDatabase};
+use backend::store::testing::{TestBackend, TestDatabase};
 use common::smtp::SmtpSink;
 use common::{expect_error, session_cookie, PASSWORD};
 use reqwest::header::COOKIE;

@@ -1,15 +1,15 @@
 //! The signed-in account: profile, picture, password, devices, deletion.
 
 use crate::domain::{Device, Secret, User};
-use crate::error::AppError;
+use crate::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::{MultipartData, MultipartFormData};
 
 #[cfg(feature = "ssr")]
-use crate::{
-    api::RequestContext,
+use {
+    crate::api::{session, upload, RequestContext},
+    crate::domain::{PasswordChangeInput, ProfilePatch},
     backend::services::{accounts, email, pictures, sessions},
-    domain::{PasswordChangeInput, ProfilePatch},
 };
 
 /// Saves the profile form. Every field is sent; an empty one is cleared.
@@ -52,7 +52,7 @@ pub async fn upload_picture(data: MultipartData) -> Result<User, AppError> {
             .into_inner()
             .ok_or_else(|| AppError::bad_request("Send the picture as multipart/form-data"))?;
         let upload =
-            pictures::read_upload(multipart, cx.state.rules().upload.picture_max_bytes).await?;
+            upload::read_upload(multipart, cx.state.rules().upload.picture_max_bytes).await?;
         pictures::replace(&cx.state, &user, upload).await
     }
     .await;
@@ -85,7 +85,7 @@ pub async fn change_password(
     };
     let result = async {
         let user = cx.user().await?;
-        let keep = sessions::current_id(&cx.state, &cx.session);
+        let keep = session::current_id(&cx.state, &cx.session);
         accounts::change_password(&cx.state, &user, &input, keep.as_deref(), &cx.client).await
     }
     .await;
@@ -96,7 +96,7 @@ pub async fn change_password(
 pub async fn list_devices() -> Result<Vec<Device>, AppError> {
     let cx = RequestContext::get()?;
     let user = cx.user().await?;
-    let current = sessions::current_id(&cx.state, &cx.session);
+    let current = session::current_id(&cx.state, &cx.session);
     let mut devices = sessions::devices(&cx.state, &user.id, current.as_deref()).await?;
     devices.sort_by(|a, b| {
         b.current
@@ -111,7 +111,7 @@ pub async fn sign_out_device(id: String) -> Result<(), AppError> {
     let cx = RequestContext::get()?;
     let result = async {
         let user = cx.user().await?;
-        sessions::sign_out_device(&cx.state, &user.id, &cx.session, &id).await
+        session::sign_out_device(&cx.state, &user.id, &cx.session, &id).await
     }
     .await;
     cx.finish_form::<SignOutDevice, _>(result, &[])
@@ -122,7 +122,7 @@ pub async fn sign_out_other_devices() -> Result<u64, AppError> {
     let cx = RequestContext::get()?;
     let result = async {
         let user = cx.user().await?;
-        sessions::sign_out_other_devices(&cx.state, &user.id, &cx.session).await
+        session::sign_out_other_devices(&cx.state, &user.id, &cx.session).await
     }
     .await;
     cx.finish_form::<SignOutOtherDevices, _>(result, &[])
@@ -135,7 +135,7 @@ pub async fn delete_account(password: Secret) -> Result<(), AppError> {
     let result = async {
         let user = cx.user().await?;
         accounts::delete_account(&cx.state, &user, password.expose(), &cx.client).await?;
-        sessions::sign_out(&cx.session).await?;
+        session::sign_out(&cx.session).await?;
         cx.redirect_form("/login?deleted=1");
         Ok(())
     }

@@ -1,14 +1,14 @@
 //! Sign-up, sign-in, sign-out and who is signed in.
 
 use crate::domain::{Secret, User};
-use crate::error::AppError;
+use crate::AppError;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::{
-    api::RequestContext,
-    backend::services::{accounts, codes, email, recovery, sessions},
-    domain::PasswordResetInput,
+use {
+    crate::api::{session, RequestContext},
+    crate::domain::PasswordResetInput,
+    backend::services::{accounts, codes, credentials, email, recovery},
 };
 
 #[server(prefix = "/fn", endpoint = "auth/register")]
@@ -28,7 +28,7 @@ pub async fn register(
     let language = crate::domain::pick_language(cx.header("accept-language"));
     let result = async {
         let user = accounts::register(&cx.state, &input, language).await?;
-        if sessions::sign_in_if_allowed(&cx.state, &cx.session, &user, &cx.client).await? {
+        if session::sign_in_if_allowed(&cx.state, &cx.session, &user, &cx.client).await? {
             cx.redirect_form("/");
         } else {
             cx.redirect_form("/login?registered=1");
@@ -52,8 +52,9 @@ pub async fn login(
 ) -> Result<User, AppError> {
     let cx = RequestContext::get()?;
     let result = async {
-        let user = accounts::authenticate(&cx.state, &login, password.expose(), &cx.client).await?;
-        sessions::sign_in(&cx.session, &user, &cx.client).await?;
+        let user =
+            credentials::authenticate(&cx.state, &login, password.expose(), &cx.client).await?;
+        session::sign_in(&cx.session, &user, &cx.client).await?;
         cx.redirect_form(crate::domain::local_path(next.as_deref()).unwrap_or("/"));
         Ok(user)
     }
@@ -64,7 +65,7 @@ pub async fn login(
 #[server(prefix = "/fn", endpoint = "auth/logout")]
 pub async fn logout() -> Result<(), AppError> {
     let cx = RequestContext::get()?;
-    let result = sessions::sign_out(&cx.session).await;
+    let result = session::sign_out(&cx.session).await;
     if result.is_ok() {
         cx.redirect_form("/login");
     }
@@ -94,7 +95,7 @@ pub async fn reset_password(
             new_password_confirmation,
         };
         let user = recovery::confirm(&cx.state, &token, &input).await?;
-        if sessions::sign_in_if_allowed(&cx.state, &cx.session, &user, &cx.client).await? {
+        if session::sign_in_if_allowed(&cx.state, &cx.session, &user, &cx.client).await? {
             cx.redirect_form("/");
         } else {
             cx.redirect_form("/login");
@@ -138,7 +139,7 @@ pub async fn login_with_code(
     let cx = RequestContext::get()?;
     let result = async {
         let user = codes::verify(&cx.state, &email, &code, &cx.client).await?;
-        sessions::sign_in(&cx.session, &user, &cx.client).await?;
+        session::sign_in(&cx.session, &user, &cx.client).await?;
         cx.redirect_form(crate::domain::local_path(next.as_deref()).unwrap_or("/"));
         Ok(user)
     }

@@ -1,5 +1,5 @@
-use crate::backend::{internal_error, AppState, ClientInfo};
-use crate::error::AppError;
+use crate::AppError;
+use backend::{internal_error, AppState, ClientInfo};
 use http::request::Parts;
 use leptos::prelude::use_context;
 use leptos::server_fn::error::ServerFnUrlError;
@@ -49,7 +49,7 @@ impl RequestContext {
 
     /// The signed-in account; 401 when there is none.
     pub async fn user(&self) -> Result<crate::domain::User, AppError> {
-        crate::backend::services::sessions::current_user(&self.state, &self.session)
+        super::session::current_user(&self.state, &self.session)
             .await?
             .ok_or(AppError::Unauthenticated)
     }

@@ -125,7 +125,7 @@ fn request_user() -> Option<User> {
 fn published_rules() -> AuthRules {
     #[cfg(feature = "ssr")]
     {
-        use_context::<crate::backend::AppState>()
+        use_context::<backend::AppState>()
             .map(|state| state.rules().clone())
             .unwrap_or_default()
     }

@@ -7,7 +7,7 @@ use super::components::guard::SignedOutOnly;
 use super::{on_sign_in_unless_unverified, use_auth};
 use crate::api::auth::{RequestPasswordReset, ResetPassword};
 use crate::domain::{Email, PasswordResetInput, Secret};
-use crate::error::AppError;
+use crate::AppError;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -4,7 +4,7 @@
 use super::components::form::submission_error;
 use super::{on_success, use_auth};
 use crate::api::auth::VerifyEmail;
-use crate::error::AppError;
+use crate::AppError;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;

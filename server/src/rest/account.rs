@@ -3,9 +3,7 @@
 
 use super::error::{ApiError, ApiJson, OptionalJson};
 use super::extract::{session, Client, CurrentUser};
-use app::backend::services::{accounts, email, pictures, sessions};
-use app::backend::AppState;
-use app::domain::{Device, ListParams, Page, PasswordChangeInput, ProfilePatch, Secret, User};
+use app::api::session as browser_session;
 use app::AppError;
 use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
@@ -13,6 +11,9 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use backend::services::{accounts, email, pictures, sessions};
+use backend::AppState;
+use domain::{Device, ListParams, Page, PasswordChangeInput, ProfilePatch, Secret, User};
 use serde::Deserialize;
 
 pub async fn profile(CurrentUser(user): CurrentUser) -> Json<User> {
@@ -45,7 +46,8 @@ pub async fn upload_picture(
             message: "Send the picture as multipart/form-data with a `file` field".into(),
         })?;
     let multipart = multer::Multipart::new(request.into_body().into_data_stream(), boundary);
-    let upload = pictures::read_upload(multipart, state.rules().upload.picture_max_bytes).await?;
+    let upload =
+        app::api::upload::read_upload(multipart, state.rules().upload.picture_max_bytes).await?;
     Ok(Json(pictures::replace(&state, &user, upload).await?))
 }
 
@@ -114,7 +116,7 @@ pub async fn change_password(
     parts: Parts,
     ApiJson(input): ApiJson<PasswordChangeInput>,
 ) -> Result<StatusCode, ApiError> {
-    let keep = sessions::current_id(&state, &session(&parts)?);
+    let keep = browser_session::current_id(&state, &session(&parts)?);
     accounts::change_password(&state, &user, &input, keep.as_deref(), &client).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -129,7 +131,7 @@ pub async fn devices(
     let query = params
         .parse(&["created_at", "last_seen_at"], "-last_seen_at")
         .map_err(AppError::from)?;
-    let current = sessions::current_id(&state, &session(&parts)?);
+    let current = browser_session::current_id(&state, &session(&parts)?);
     let devices = sessions::devices(&state, &user.id, current.as_deref()).await?;
     Ok(Json(query.apply(devices, |device, field| match field {
         "created_at" => device.created_at,
@@ -144,7 +146,7 @@ pub async fn sign_out_device(
     parts: Parts,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    sessions::sign_out_device(&state, &user.id, &session(&parts)?, &id).await?;
+    browser_session::sign_out_device(&state, &user.id, &session(&parts)?, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -154,7 +156,7 @@ pub async fn export(
     CurrentUser(user): CurrentUser,
     parts: Parts,
 ) -> Result<Response, ApiError> {
-    let current = sessions::current_id(&state, &session(&parts)?);
+    let current = browser_session::current_id(&state, &session(&parts)?);
     let export = accounts::export(&state, &user, current.as_deref()).await?;
     let disposition = format!("attachment; filename=\"latchkey-{}.json\"", user.username);
     let mut response = Json(export).into_response();
@@ -181,7 +183,7 @@ pub async fn delete(
     OptionalJson(request): OptionalJson<DeleteRequest>,
 ) -> Result<StatusCode, ApiError> {
     accounts::delete_account(&state, &user, request.password.expose(), &client).await?;
-    sessions::sign_out(&session(&parts)?).await?;
+    browser_session::sign_out(&session(&parts)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

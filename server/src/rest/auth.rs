@@ -2,15 +2,16 @@
 
 use super::error::{ApiError, ApiJson};
 use super::extract::{session, Client, CurrentUser};
-use app::backend::services::{accounts, codes, email, recovery, sessions};
-use app::backend::AppState;
-use app::domain::{
-    pick_language, AuthMethods, AuthRules, PasswordResetInput, RegisterInput, Secret, User,
-};
+use app::api::session as browser_session;
 use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::Json;
+use backend::services::{accounts, codes, credentials, email, recovery};
+use backend::AppState;
+use domain::{
+    pick_language, AuthMethods, AuthRules, PasswordResetInput, RegisterInput, Secret, User,
+};
 use serde::Deserialize;
 
 pub async fn methods(State(state): State<AppState>) -> Json<AuthMethods> {
@@ -35,7 +36,7 @@ pub async fn register(
             .and_then(|v| v.to_str().ok()),
     );
     let user = accounts::register(&state, &input, language).await?;
-    sessions::sign_in_if_allowed(&state, &session(&parts)?, &user, &client).await?;
+    browser_session::sign_in_if_allowed(&state, &session(&parts)?, &user, &client).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -55,14 +56,15 @@ pub async fn login(
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Json<User>, ApiError> {
     let user =
-        accounts::authenticate(&state, &request.login, request.password.expose(), &client).await?;
-    sessions::sign_in(&session(&parts)?, &user, &client).await?;
+        credentials::authenticate(&state, &request.login, request.password.expose(), &client)
+            .await?;
+    browser_session::sign_in(&session(&parts)?, &user, &client).await?;
     Ok(Json(user))
 }
 
 /// `POST /auth/logout` -> 204; the session is forgotten by the server.
 pub async fn logout(_: CurrentUser, parts: Parts) -> Result<StatusCode, ApiError> {
-    sessions::sign_out(&session(&parts)?).await?;
+    browser_session::sign_out(&session(&parts)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -160,6 +162,6 @@ pub async fn verify_code(
     ApiJson(request): ApiJson<CodeRequest>,
 ) -> Result<Json<User>, ApiError> {
     let user = codes::verify(&state, &request.email, &request.code, &client).await?;
-    sessions::sign_in(&session(&parts)?, &user, &client).await?;
+    browser_session::sign_in(&session(&parts)?, &user, &client).await?;
     Ok(Json(user))
 }

@@ -179,7 +179,7 @@ fn without_position(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use app::domain::RegisterInput;
+    use domain::RegisterInput;
 
     #[test]
     fn malformed_json_is_a_bad_request() {

@@ -1,12 +1,11 @@
 //! Extractors shared by the REST routes.
 
 use super::error::ApiError;
-use app::backend::services::sessions;
-use app::backend::{internal_error, AppState, ClientInfo};
-use app::domain::User;
 use app::AppError;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use backend::{internal_error, AppState, ClientInfo};
+use domain::User;
 use tower_sessions::Session;
 
 /// The signed-in caller; 401 when there is none.
@@ -20,7 +19,7 @@ impl FromRequestParts<AppState> for CurrentUser {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let session = session(parts)?;
-        match sessions::current_user(state, &session).await? {
+        match app::api::session::current_user(state, &session).await? {
             Some(user) => Ok(CurrentUser(user)),
             None => Err(ApiError(AppError::Unauthenticated)),
         }

@@ -6,13 +6,13 @@ mod auth;
 pub mod error;
 mod extract;
 
-use app::backend::AppState;
 use app::AppError;
 use axum::handler::Handler;
 use axum::http::{header, Method};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
+use backend::AppState;
 use error::error_response;
 
 /// Where pictures are uploaded (relative to `/api/v1`); it takes larger bodies.

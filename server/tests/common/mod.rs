@@ -4,15 +4,15 @@
 
 pub mod smtp;
 
-use app::backend::config::Config;
-use app::backend::store::testing::{TestBackend, TestDatabase};
-use app::backend::AppState;
+use backend::config::Config;
+use backend::store::testing::{TestBackend, TestDatabase};
+use backend::AppState;
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
-pub use app::backend::store::testing::TestBackend as Backend;
+pub use backend::store::testing::TestBackend as Backend;
 
 pub struct TestApp {
     pub base: String,
@@ -68,10 +68,8 @@ async fn start(backend: Backend, settings: &[(&str, &str)], with_mail: bool) -> 
     env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let config = Config::from_values(BTreeMap::new(), env).expect("valid test configuration");
     let options = server::leptos_options(&config, db.dir.join("site"));
-    let state = AppState::init(config, options)
-        .await
-        .expect("start the app");
-    tokio::spawn(server::run(state.clone(), listener));
+    let state = AppState::init(config).await.expect("start the app");
+    tokio::spawn(server::run(state.clone(), options, listener));
     Some(TestApp {
         base: format!("http://{address}"),
         address,

@@ -184,7 +184,7 @@ mod web_file {
         preview: RwSignal<Option<String>>,
         saved: impl Fn(User) + 'static,
     ) {
-        use crate::error::AppError;
+        use crate::AppError;
         use wasm_bindgen::closure::Closure;
         use wasm_bindgen::JsCast;
 

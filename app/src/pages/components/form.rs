@@ -3,7 +3,7 @@
 //! form was posted without JavaScript).
 
 use crate::domain::REQUIRED;
-use crate::error::AppError;
+use crate::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::error::ServerFnUrlError;
 use leptos::server_fn::ServerFn;

@@ -1,0 +1,195 @@
+//! Password hashing: argon2id with OWASP's parameters, on the bounded CPU pool so that
+//! hashing never stalls the async workers that serve everything else.
+
+use crate::cpu::CpuPool;
+use crate::internal_error;
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use domain::AppError;
+use domain::Password;
+use std::sync::OnceLock;
+use unicode_normalization::UnicodeNormalization;
+
+/// OWASP (2023): argon2id, m = 19 MiB, t = 2, p = 1. About 20 ms of one core.
+const MEMORY_KIB: u32 = 19_456;
+const ITERATIONS: u32 = 2;
+const PARALLELISM: u32 = 1;
+
+#[derive(Clone)]
+pub struct PasswordHasher {
+    pool: CpuPool,
+}
+
+/// The outcome of checking a password.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Verification {
+    pub valid: bool,
+    /// The stored hash uses other parameters than today's: store a fresh one.
+    pub needs_rehash: bool,
+}
+
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None)
+        .expect("constant parameters are valid");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Passwords are NFKC-normalised before hashing, so the same password typed on two
+/// keyboards (composed or decomposed accents, full-width digits) matches.
+fn normalised(password: &Password) -> String {
+    password.expose().nfkc().collect()
+}
+
+/// A hash of a random password, verified against when the account does not exist so that
+/// an unknown name costs the same time as a wrong password.
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| {
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        argon2()
+            .hash_password(uuid::Uuid::new_v4().as_bytes(), &salt)
+            .expect("hashing a random password with valid parameters succeeds")
+            .to_string()
+    })
+}
+
+impl PasswordHasher {
+    pub fn new(pool: CpuPool) -> PasswordHasher {
+        PasswordHasher { pool }
+    }
+
+    pub async fn hash(&self, password: &Password) -> Result<String, AppError> {
+        let clear = normalised(password);
+        self.pool
+            .run(move || {
+                let salt = SaltString::generate(&mut rand::rngs::OsRng);
+                argon2()
+                    .hash_password(clear.as_bytes(), &salt)
+                    .map(|h| h.to_string())
+            })
+            .await?
+            .map_err(internal_error)
+    }
+
+    /// Checks `password` against `stored`; with no stored hash (unknown account) it checks
+    /// against a dummy hash and reports invalid, taking the same time.
+    pub async fn verify(
+        &self,
+        password: &Password,
+        stored: Option<&str>,
+    ) -> Result<Verification, AppError> {
+        let clear = normalised(password);
+        let stored = stored.map(str::to_owned);
+        self.pool
+            .run(move || {
+                let Some(stored) = stored else {
+                    let dummy = PasswordHash::new(dummy_hash()).expect("the dummy hash parses");
+                    let _ = argon2().verify_password(clear.as_bytes(), &dummy);
+                    return Verification {
+                        valid: false,
+                        needs_rehash: false,
+                    };
+                };
+                match PasswordHash::new(&stored) {
+                    Ok(parsed) => Verification {
+                        valid: argon2().verify_password(clear.as_bytes(), &parsed).is_ok(),
+                        needs_rehash: !uses_current_parameters(&parsed),
+                    },
+                    Err(error) => {
+                        tracing::error!(%error, "unreadable password hash in the database");
+                        Verification {
+                            valid: false,
+                            needs_rehash: false,
+                        }
+                    }
+                }
+            })
+            .await
+    }
+}
+
+fn uses_current_parameters(hash: &PasswordHash<'_>) -> bool {
+    hash.algorithm == argon2::ARGON2ID_IDENT
+        && Params::try_from(hash).is_ok_and(|p| {
+            p.m_cost() == MEMORY_KIB && p.t_cost() == ITERATIONS && p.p_cost() == PARALLELISM
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn password(s: &str) -> Password {
+        Password::for_sign_in(s).unwrap()
+    }
+
+    #[tokio::test]
+    async fn hashes_with_owasp_parameters_and_verifies() {
+        let hasher = PasswordHasher::new(CpuPool::new(2));
+        let hash = hasher.hash(&password("violet-anchor-92")).await.unwrap();
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        let ok = hasher
+            .verify(&password("violet-anchor-92"), Some(&hash))
+            .await
+            .unwrap();
+        assert_eq!(
+            ok,
+            Verification {
+                valid: true,
+                needs_rehash: false
+            }
+        );
+        let wrong = hasher
+            .verify(&password("violet-anchor-93"), Some(&hash))
+            .await
+            .unwrap();
+        assert!(!wrong.valid);
+    }
+
+    #[tokio::test]
+    async fn unknown_account_is_never_valid() {
+        let hasher = PasswordHasher::new(CpuPool::new(1));
+        let result = hasher.verify(&password("anything"), None).await.unwrap();
+        assert!(!result.valid);
+    }
+
+    #[tokio::test]
+    async fn normalises_before_hashing() {
+        let hasher = PasswordHasher::new(CpuPool::new(1));
+        // "é" precomposed versus "e" + combining acute accent.
+        let hash = hasher.hash(&password("caf\u{e9}-latte-92")).await.unwrap();
+        let decomposed = hasher
+            .verify(&password("cafe\u{301}-latte-92"), Some(&hash))
+            .await
+            .unwrap();
+        assert!(decomposed.valid);
+    }
+
+    #[tokio::test]
+    async fn weaker_parameters_ask_for_a_rehash() {
+        let weak = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(8, 1, 1, None).unwrap(),
+        );
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        let hash = weak
+            .hash_password(b"violet-anchor-92", &salt)
+            .unwrap()
+            .to_string();
+        let result = PasswordHasher::new(CpuPool::new(1))
+            .verify(&password("violet-anchor-92"), Some(&hash))
+            .await
+            .unwrap();
+        assert_eq!(
+            result,
+            Verification {
+                valid: true,
+                needs_rehash: true
+            }
+        );
+    }
+}

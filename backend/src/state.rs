@@ -1,0 +1,68 @@
+use crate::blobs::{BlobStore, FileBlobStore};
+use crate::config::Config;
+use crate::cpu::CpuPool;
+use crate::mail::Mailer;
+use crate::secrets::SecretKey;
+use crate::services::passwords::PasswordHasher;
+use crate::store::{self, Store};
+use domain::AuthRules;
+use secrecy::ExposeSecret;
+use std::sync::Arc;
+
+/// Everything a request handler needs, cheap to clone (all shared).
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Arc<dyn Store>,
+    pub blobs: Arc<dyn BlobStore>,
+    /// CPU-heavy work (hashing, image decoding) runs here, at most one job per CPU.
+    pub cpu: CpuPool,
+    pub hasher: PasswordHasher,
+    pub secret: SecretKey,
+    pub mailer: Mailer,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot prepare the data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot open the database: {0}")]
+    Store(#[from] store::StoreError),
+    #[error("cannot set up mail: {0}")]
+    Mail(String),
+}
+
+impl AppState {
+    /// Opens the database, brings its schema up to date and loads the secret key.
+    pub async fn init(config: Config) -> Result<AppState, StartupError> {
+        let data_dir_error = |source| StartupError::DataDir {
+            path: config.data_dir.display().to_string(),
+            source,
+        };
+        std::fs::create_dir_all(&config.data_dir).map_err(data_dir_error)?;
+        let secret = match &config.secret_key {
+            Some(text) => SecretKey::from_text(text.expose_secret()),
+            None => SecretKey::load_or_create(&config.data_dir).map_err(data_dir_error)?,
+        };
+        let store = store::connect(config.database_url.expose_secret()).await?;
+        store.migrate().await?;
+        let mailer = Mailer::new(&config, &secret).map_err(StartupError::Mail)?;
+        let cpu = CpuPool::new(config.hash_workers);
+        Ok(AppState {
+            hasher: PasswordHasher::new(cpu.clone()),
+            cpu,
+            blobs: Arc::new(FileBlobStore::new(config.data_dir.join("blobs"))),
+            config: Arc::new(config),
+            store,
+            secret,
+            mailer,
+        })
+    }
+
+    pub fn rules(&self) -> &AuthRules {
+        &self.config.rules
+    }
+}
