@@ -915,6 +915,24 @@ async fn a_deletion_is_all_or_nothing(store: Arc<dyn Store>, db: &TestDatabase) 
     assert_eq!(throttle_count(&store, &other_key).await, Some(1));
 }
 
+/// A count the database holds out of range (negative, say) reads as the largest, on
+/// both backends: every limit is reached, never skipped.
+async fn counts_out_of_range_fail_closed(store: Arc<dyn Store>, db: &TestDatabase) {
+    let t = now();
+    let window = Duration::minutes(15);
+    store.throttle_hit("login:odd", t, window).await.unwrap();
+    let sql = "UPDATE throttle SET count = -5 WHERE key = 'login:odd'";
+    if store.backend() == "sqlite" {
+        let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    } else {
+        let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    }
+    let peek = store.throttle_peek("login:odd", t, window).await.unwrap();
+    assert_eq!(peek.map(|w| w.count), Some(u32::MAX));
+}
+
 async fn migrations_are_idempotent(store: Arc<dyn Store>) {
     store.migrate().await.unwrap();
     store.migrate().await.unwrap();
@@ -987,4 +1005,5 @@ contract!(
     a_password_change_is_all_or_nothing,
     a_password_reset_is_all_or_nothing,
     a_deletion_is_all_or_nothing,
+    counts_out_of_range_fail_closed,
 );
