@@ -61,44 +61,47 @@ macro_rules! impl_sessions {
             }
         }
 
+        const INSERT_SESSION: &str =
+            "INSERT INTO sessions (id_hash, user_id, data, expires_at) VALUES ($1, $2, $3, $4)";
+
+        impl $store {
+            /// Writes a session with `sql`, an insert that takes its four columns.
+            async fn write_session(
+                &self,
+                sql: &str,
+                session: &$crate::store::SessionRecord,
+            ) -> $crate::store::StoreResult<()> {
+                sqlx::query(sql)
+                    .bind(&session.id_hash)
+                    .bind(&session.user_id)
+                    .bind(&session.data)
+                    .bind(to_db(session.expires_at))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(write_error)?;
+                Ok(())
+            }
+        }
+
         #[async_trait::async_trait]
         impl $crate::store::Sessions for $store {
             async fn insert_session(
                 &self,
                 session: &$crate::store::SessionRecord,
             ) -> $crate::store::StoreResult<()> {
-                sqlx::query(
-                    "INSERT INTO sessions (id_hash, user_id, data, expires_at) \
-                     VALUES ($1, $2, $3, $4)",
-                )
-                .bind(&session.id_hash)
-                .bind(&session.user_id)
-                .bind(&session.data)
-                .bind(to_db(session.expires_at))
-                .execute(&self.pool)
-                .await
-                .map_err(write_error)?;
-                Ok(())
+                self.write_session(INSERT_SESSION, session).await
             }
 
             async fn save_session(
                 &self,
                 session: &$crate::store::SessionRecord,
             ) -> $crate::store::StoreResult<()> {
-                sqlx::query(
-                    "INSERT INTO sessions (id_hash, user_id, data, expires_at) \
-                     VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (id_hash) DO UPDATE SET user_id = excluded.user_id, \
-                     data = excluded.data, expires_at = excluded.expires_at",
-                )
-                .bind(&session.id_hash)
-                .bind(&session.user_id)
-                .bind(&session.data)
-                .bind(to_db(session.expires_at))
-                .execute(&self.pool)
-                .await
-                .map_err(write_error)?;
-                Ok(())
+                let sql = format!(
+                    "{INSERT_SESSION} ON CONFLICT (id_hash) DO UPDATE SET \
+                     user_id = excluded.user_id, data = excluded.data, \
+                     expires_at = excluded.expires_at"
+                );
+                self.write_session(&sql, session).await
             }
 
             async fn session(
