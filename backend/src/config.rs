@@ -295,6 +295,13 @@ impl Config {
         self.public_url.scheme() == "https"
     }
 
+    /// The largest body of a picture upload: the picture's limit, plus the multipart
+    /// framing around it (boundaries, part headers).
+    pub fn picture_upload_limit(&self) -> usize {
+        const MULTIPART_FRAMING: usize = 16 * 1024;
+        self.rules.upload.picture_max_bytes + MULTIPART_FRAMING
+    }
+
     /// The public origin (`scheme://host[:port]`), for same-origin checks.
     pub fn public_origin(&self) -> String {
         self.public_url.origin().ascii_serialization()

@@ -1,11 +1,13 @@
-//! Cross-cutting request handling: request ids and logs, who the client is, same-origin
-//! checks for state-changing requests, and the security headers every response carries.
+//! Cross-cutting request handling that is ours (tower-http does the rest, see
+//! `router.rs`): the request id services see, who the client is, same-origin checks for
+//! state-changing requests, the Content-Security-Policy with its nonce, who is signed in
+//! before a page renders, and errors in the API's shape.
 
 use crate::rest::error::error_response;
 use app::api::SignedInUser;
 use app::AppError;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method};
+use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use backend::config::Config;
@@ -15,39 +17,24 @@ use backend::ClientInfo;
 use ipnet::IpNet;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::Instant;
+use tower_http::request_id::RequestId;
 use tower_sessions::Session;
-use tracing::Instrument;
 
-pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// Makes the id of the request being served (set by tower-http's request-id layer)
+/// the one services see, for their log lines and the body of an opaque 500.
+pub async fn request_scope(request: Request, next: Next) -> Response {
+    let id: Arc<str> = request
+        .extensions()
+        .get::<RequestId>()
+        .and_then(|id| id.header_value().to_str().ok())
+        .unwrap_or("-")
+        .into();
+    with_request_id(id, next.run(request)).await
+}
 
-/// Gives every request an id (in the `x-request-id` response header, in every log line
-/// of the request, and in the body of an opaque 500) and logs how it ended.
-pub async fn request_id(request: Request, next: Next) -> Response {
-    let id: Arc<str> = uuid::Uuid::new_v4().simple().to_string().into();
-    let span = tracing::info_span!(
-        "request",
-        request_id = %id,
-        method = %request.method(),
-        path = %request.uri().path(),
-    );
-    let started = Instant::now();
-    let mut response = with_request_id(id.clone(), next.run(request))
-        .instrument(span.clone())
-        .await;
-    let status = response.status();
-    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-    span.in_scope(|| {
-        if status.is_server_error() {
-            tracing::error!(status = status.as_u16(), elapsed_ms, "request failed");
-        } else {
-            tracing::debug!(status = status.as_u16(), elapsed_ms, "request done");
-        }
-    });
-    if let Ok(value) = HeaderValue::from_str(&id) {
-        response.headers_mut().insert(REQUEST_ID, value);
-    }
-    response
+/// A fresh request id: 32 hex digits. An id a client sent is replaced, never trusted.
+pub fn new_request_id<B>(_: &http::Request<B>) -> Option<HeaderValue> {
+    HeaderValue::from_str(&uuid::Uuid::new_v4().simple().to_string()).ok()
 }
 
 /// A per-response nonce for inline scripts (Leptos' hydration bootstrap), put into the
@@ -55,8 +42,10 @@ pub async fn request_id(request: Request, next: Next) -> Response {
 #[derive(Clone, Debug)]
 pub struct CspNonce(pub String);
 
-/// Security headers on every response; a strict Content-Security-Policy on pages.
-pub async fn security_headers(mut request: Request, next: Next) -> Response {
+/// The Content-Security-Policy of every response: strict, and on pages with a nonce of
+/// its own for Leptos' inline hydration script. Pages are also never stored by caches.
+/// (The headers that never change are set by tower-http layers in the router.)
+pub async fn content_security_policy(mut request: Request, next: Next) -> Response {
     let nonce = uuid::Uuid::new_v4().simple().to_string();
     request.extensions_mut().insert(CspNonce(nonce.clone()));
     let mut response = next.run(request).await;
@@ -78,19 +67,6 @@ pub async fn security_headers(mut request: Request, next: Next) -> Response {
     if let Ok(value) = HeaderValue::from_str(&policy) {
         headers.insert(header::CONTENT_SECURITY_POLICY, value);
     }
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
-    headers.insert(
-        HeaderName::from_static("cross-origin-opener-policy"),
-        HeaderValue::from_static("same-origin"),
-    );
     if is_html {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
@@ -213,38 +189,6 @@ fn is_cross_origin(headers: &HeaderMap, config: &Config) -> bool {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|site| site == "cross-site"),
     }
-}
-
-/// Multipart framing around an uploaded picture (boundaries, part headers).
-const MULTIPART_OVERHEAD: usize = 16 * 1024;
-
-/// Limits every request body: `max_body_bytes`, or the picture limit (plus framing) on
-/// the picture uploads. A declared length over the limit is refused at once; a body
-/// that grows past it while streaming is cut off, and its reader answers 413.
-pub async fn body_limit(
-    State(config): State<Arc<Config>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let path = request.uri().path();
-    let is_upload = path == format!("/api/v1{}", crate::rest::PICTURE_UPLOAD)
-        || path == <app::api::account::UploadPicture as leptos::server_fn::ServerFn>::PATH;
-    let limit = if is_upload {
-        config.rules.upload.picture_max_bytes + MULTIPART_OVERHEAD
-    } else {
-        config.max_body_bytes
-    };
-    let declared = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limit as u64) {
-        return error_response(&AppError::PayloadTooLarge);
-    }
-    let request =
-        request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
-    next.run(request).await
 }
 
 /// Under `/api/`, every error is JSON in the API's shape, including those produced

@@ -3,29 +3,41 @@
 
 use crate::middleware::{self, CspNonce};
 use crate::rest;
+use app::api::account::UploadPicture;
 use app::{shell, App};
 use axum::extract::{FromRef, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use backend::session_store::DbSessionStore;
 use backend::AppState;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
+use leptos::server_fn::ServerFn;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use serde_json::json;
 use std::sync::LazyLock;
 use tower::util::option_layer;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{
+    MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::services::ServeDir;
-use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::set_header::{SetRequestHeaderLayer, SetResponseHeaderLayer};
 use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
+use tower_http::LatencyUnit;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
+use tracing::Level;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "latchkey_session";
+
+/// The header that carries a request's id, in the request and in its response.
+const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Sent when people reach Latchkey over https: browsers keep to https for a year.
 const HSTS: &str = "max-age=31536000; includeSubDomains";
@@ -103,7 +115,7 @@ pub fn app(state: AppState, leptos_options: LeptosOptions) -> Router {
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             SiteState,
             _,
-        >(context, shell))
+        >(context.clone(), shell))
         .layer(signed_in)
         .with_state(site);
     let site_files = ServeDir::new(&site_root)
@@ -111,14 +123,23 @@ pub fn app(state: AppState, leptos_options: LeptosOptions) -> Router {
         .precompressed_gzip()
         .append_index_html_on_directories(false)
         .fallback(not_found);
+    // The picture upload's server function takes a picture; every other request body is
+    // held to `max_body_bytes`. (The pages' router has that server function too, but a
+    // route of the outer router is matched before its fallback.)
+    let upload_picture =
+        post(move |request| leptos_axum::handle_server_fns_with_context(context.clone(), request))
+            .layer(RequestBodyLimitLayer::new(config.picture_upload_limit()));
+    let pages = pages
+        .fallback_service(site_files)
+        .layer(RequestBodyLimitLayer::new(config.max_body_bytes));
 
     Router::new()
         .route("/healthz", get(health))
-        .nest("/api/v1", rest::router())
+        .nest("/api/v1", rest::router(&config))
         .with_state(state)
-        .merge(pages)
+        .route(UploadPicture::PATH, upload_picture)
         .nest_service("/pkg", bundle)
-        .fallback_service(site_files)
+        .fallback_service(pages)
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(
             config.clone(),
@@ -128,17 +149,31 @@ pub fn app(state: AppState, leptos_options: LeptosOptions) -> Router {
             config.clone(),
             middleware::client_info,
         ))
-        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(axum::middleware::from_fn(
+            middleware::content_security_policy,
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("cross-origin-opener-policy"),
+            HeaderValue::from_static("same-origin"),
+        ))
         .layer(option_layer(config.is_https().then(|| {
             SetResponseHeaderLayer::overriding(
                 header::STRICT_TRANSPORT_SECURITY,
                 HeaderValue::from_static(HSTS),
             )
         })))
-        .layer(axum::middleware::from_fn_with_state(
-            config.clone(),
-            middleware::body_limit,
-        ))
         // Inside the request id and JSON errors: a request that times out is logged with
         // its id and answered in the API's error shape.
         .layer(TimeoutLayer::with_status_code(
@@ -147,7 +182,45 @@ pub fn app(state: AppState, leptos_options: LeptosOptions) -> Router {
         ))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
         .layer(axum::middleware::from_fn(middleware::json_errors))
-        .layer(axum::middleware::from_fn(middleware::request_id))
+        .layer(axum::middleware::from_fn(middleware::request_scope))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(Level::DEBUG)
+                        .latency_unit(LatencyUnit::Micros),
+                )
+                .on_failure(
+                    DefaultOnFailure::new()
+                        .level(Level::ERROR)
+                        .latency_unit(LatencyUnit::Micros),
+                ),
+        )
+        // Every request gets a fresh id (one a client sent is replaced), which every log
+        // line of it carries and its response returns.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(SetRequestHeaderLayer::overriding(
+            X_REQUEST_ID,
+            middleware::new_request_id,
+        ))
+}
+
+/// The span every log line of a request is in: its id, method and path.
+fn request_span(request: &http::Request<axum::body::Body>) -> tracing::Span {
+    let id = request
+        .extensions()
+        .get::<RequestId>()
+        .and_then(|id| id.header_value().to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %request.method(),
+        path = %request.uri().path(),
+    )
 }
 
 /// Context for every page render and server function: the app's state, and the CSP

@@ -230,6 +230,27 @@ async fn nul_characters_are_refused_cleanly(backend: Backend) {
     .await;
 }
 
+/// Every response carries a fresh request id; one a client sends is never taken.
+async fn request_ids_are_made_here(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    let response = app
+        .client
+        .get(app.url("/api/v1/auth/rules"))
+        .header("x-request-id", "chosen-by-the-client")
+        .send()
+        .await
+        .unwrap();
+    let id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(id, "chosen-by-the-client");
+    assert_eq!(id.len(), 32);
+    assert!(id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+}
+
 async fn https_sites_send_hsts(backend: Backend) {
     let Some(app) = spawn(backend).await else {
         return;
@@ -489,6 +510,7 @@ on_both_databases!(
     cross_origin_state_changes_are_refused,
     pages_carry_security_headers_and_a_script_nonce,
     nul_characters_are_refused_cleanly,
+    request_ids_are_made_here,
     https_sites_send_hsts,
     a_stuck_request_ends_with_an_error,
     pages_follow_who_is_signed_in,

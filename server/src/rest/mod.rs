@@ -12,8 +12,10 @@ use axum::http::{header, Method};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
+use backend::config::Config;
 use backend::AppState;
 use error::error_response;
+use tower_http::limit::RequestBodyLimitLayer;
 
 /// Where pictures are uploaded (relative to `/api/v1`); it takes larger bodies.
 pub const PICTURE_UPLOAD: &str = "/account/picture";
@@ -84,10 +86,19 @@ pub fn endpoints() -> Vec<Endpoint> {
     ]
 }
 
-pub fn router() -> Router<AppState> {
+/// The API's router. Every route takes bodies up to `max_body_bytes`, but for the picture
+/// upload, which takes a picture.
+pub fn router(config: &Config) -> Router<AppState> {
     endpoints()
         .into_iter()
-        .fold(Router::new(), |router, e| router.route(e.path, e.handler))
+        .fold(Router::new(), |router, e| {
+            let limit = if e.path == PICTURE_UPLOAD {
+                config.picture_upload_limit()
+            } else {
+                config.max_body_bytes
+            };
+            router.route(e.path, e.handler.layer(RequestBodyLimitLayer::new(limit)))
+        })
         .fallback(|| async { error_response(&AppError::NotFound) })
         .method_not_allowed_fallback(|| async { error_response(&AppError::MethodNotAllowed) })
 }
