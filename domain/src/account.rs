@@ -6,11 +6,16 @@ use serde::{Deserialize, Serialize};
 /// A registration as submitted, before any check. Missing fields read as empty, so that
 /// they are reported as "Required" next to the field rather than as a parse failure.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct RegisterInput {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::username, required = true))]
     pub username: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::email, required = true))]
     pub email: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::new_password, required = true))]
     pub password: Secret,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::confirmation, required = true))]
     pub password_confirmation: Secret,
 }
 
@@ -54,10 +59,14 @@ impl NewAccount {
 
 /// A password change as submitted.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct PasswordChangeInput {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::password, required = true))]
     pub current_password: Secret,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::new_password, required = true))]
     pub new_password: Secret,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::confirmation, required = true))]
     pub new_password_confirmation: Secret,
 }
 

@@ -4,6 +4,7 @@ use time::OffsetDateTime;
 /// A signed-in browser or program: one of the account's sessions, as its owner sees it.
 /// `id` is opaque and never the session's cookie value.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Device {
     pub id: String,
     #[serde(with = "time::serde::rfc3339")]
@@ -58,6 +59,17 @@ pub fn describe_user_agent(user_agent: Option<&str>) -> String {
         (None, Some(s)) => format!("Browser on {s}"),
         (None, None) => ua.chars().take(60).collect(),
     }
+}
+
+/// Everything Latchkey stores about an account, without secrets or hashes: what
+/// `GET /account/export` answers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccountExport {
+    #[serde(with = "time::serde::rfc3339")]
+    pub exported_at: OffsetDateTime,
+    pub account: crate::User,
+    pub devices: Vec<Device>,
 }
 
 #[cfg(test)]

@@ -15,6 +15,8 @@ mod email;
 pub mod error;
 mod language;
 mod list;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod password;
 mod profile;
 mod redirect;
@@ -26,7 +28,7 @@ mod username;
 pub use account::{
     Credentials, LoginId, NewAccount, PasswordChangeInput, PasswordResetInput, RegisterInput,
 };
-pub use device::{describe_user_agent, Device};
+pub use device::{describe_user_agent, AccountExport, Device};
 pub use email::Email;
 pub use error::AppError;
 pub use language::{pick_language, SUPPORTED_LANGUAGES};

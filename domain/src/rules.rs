@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuthRules {
     pub username: UsernameRules,
     pub password: PasswordRules,
@@ -19,6 +20,7 @@ pub struct AuthRules {
 
 /// How long mailed links and codes live.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenRules {
     pub verification_hours: u32,
     pub reset_minutes: u32,
@@ -39,6 +41,7 @@ impl Default for TokenRules {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UploadRules {
     /// Largest profile picture upload, in bytes; larger ones get 413.
     pub picture_max_bytes: usize,
@@ -65,6 +68,7 @@ impl Default for UploadRules {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UsernameRules {
     pub min_length: usize,
     pub max_length: usize,
@@ -74,6 +78,7 @@ pub struct UsernameRules {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PasswordRules {
     pub min_length: usize,
     pub max_length: usize,
@@ -84,6 +89,7 @@ pub struct PasswordRules {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Registration {
     /// Anyone may create an account.
@@ -118,6 +124,7 @@ impl std::str::FromStr for Registration {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ThrottleRules {
     /// Failed sign-ins allowed per account within the window, then 429.
     pub failed_logins_per_account: u32,
@@ -191,6 +198,7 @@ impl Default for ThrottleRules {
 
 /// The ways to sign in that this instance offers (`GET /api/v1/auth/methods`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuthMethods {
     pub password: bool,
     pub registration: Registration,
@@ -201,6 +209,7 @@ pub struct AuthMethods {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OidcProvider {
     pub id: String,
     pub name: String,

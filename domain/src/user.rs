@@ -3,9 +3,11 @@ use time::{Date, OffsetDateTime};
 
 /// An account as its owner (and the API) sees it. Never carries a secret.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     pub id: String,
     pub username: String,
+    #[cfg_attr(feature = "openapi", schema(format = Email))]
     pub email: String,
     pub email_verified: bool,
     pub first_name: Option<String>,
@@ -38,6 +40,7 @@ pub fn picture_url(username: &str, etag: &str) -> String {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     User,

@@ -230,6 +230,61 @@ async fn nul_characters_are_refused_cleanly(backend: Backend) {
     .await;
 }
 
+/// The served OpenAPI document and the router describe the same operations: every
+/// documented path answers exactly the documented methods (any other gets 405 with an
+/// `Allow` header naming those it routes), and every operation documents its success and
+/// its errors in the API's shape.
+async fn the_api_document_is_the_router(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    let document: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
+    assert!(document["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = document["paths"].as_object().unwrap();
+    assert!(paths.len() >= 20, "{} paths", paths.len());
+    for (path, operations) in paths {
+        let concrete = path.replace("{username}", "nobody").replace("{id}", "0");
+        let response = app
+            .client
+            .request(
+                reqwest::Method::TRACE,
+                app.url(&format!("/api/v1{concrete}")),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 405, "{path} is routed");
+        let routed: std::collections::BTreeSet<String> = response.headers()["allow"]
+            .to_str()
+            .unwrap()
+            .split(',')
+            .map(|method| method.trim().to_owned())
+            .filter(|method| method != "HEAD")
+            .collect();
+        let documented: std::collections::BTreeSet<String> = operations
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|method| method.to_uppercase())
+            .collect();
+        assert_eq!(routed, documented, "{path}");
+        for (method, operation) in operations.as_object().unwrap() {
+            let responses = operation["responses"].as_object().unwrap();
+            assert!(
+                responses.keys().any(|status| status.starts_with('2')),
+                "{method} {path} documents its success"
+            );
+            for (status, response) in responses.iter().filter(|(s, _)| s.as_str() >= "400") {
+                assert_eq!(
+                    response["content"]["application/json"]["schema"]["$ref"],
+                    "#/components/schemas/ErrorBody",
+                    "{method} {path} {status}"
+                );
+            }
+        }
+    }
+}
+
 /// Every response carries a fresh request id; one a client sends is never taken.
 async fn request_ids_are_made_here(backend: Backend) {
     let Some(app) = spawn(backend).await else {
@@ -511,6 +566,7 @@ on_both_databases!(
     pages_carry_security_headers_and_a_script_nonce,
     nul_characters_are_refused_cleanly,
     request_ids_are_made_here,
+    the_api_document_is_the_router,
     https_sites_send_hsts,
     a_stuck_request_ends_with_an_error,
     pages_follow_who_is_signed_in,

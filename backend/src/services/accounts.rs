@@ -7,10 +7,9 @@ use crate::request::ClientInfo;
 use crate::store::{NewPassword, NewUserRecord, StoreError, Unique};
 use crate::AppState;
 use domain::{
-    AppError, Device, FieldErrors, NewAccount, Password, PasswordChangeInput, ProfilePatch,
+    AccountExport, AppError, FieldErrors, NewAccount, Password, PasswordChangeInput, ProfilePatch,
     RegisterInput, Registration, Role, User,
 };
-use serde::Serialize;
 use time::OffsetDateTime;
 
 const USERNAME_TAKEN: &str = "This username is taken";
@@ -191,15 +190,6 @@ pub async fn delete_account(
     }
     tracing::info!(user_id = %user.id, "account deleted");
     Ok(())
-}
-
-/// Everything Latchkey stores about an account, without secrets or hashes.
-#[derive(Clone, Debug, Serialize)]
-pub struct AccountExport {
-    #[serde(with = "time::serde::rfc3339")]
-    pub exported_at: OffsetDateTime,
-    pub account: User,
-    pub devices: Vec<Device>,
 }
 
 /// The export of the signed-in `user` (as loaded for this request) and their devices.

@@ -1,7 +1,7 @@
 //! `/account`, `/users/{username}/picture`, `/auth/password/change`: the caller's own
 //! account.
 
-use super::error::{ApiError, ApiJson, OptionalJson};
+use super::error::{Accepted, ApiError, ApiJson, ErrorBody, OptionalJson};
 use super::extract::{session, Client, CurrentUser};
 use app::api::session as browser_session;
 use app::AppError;
@@ -13,14 +13,23 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use backend::services::{accounts, email, pictures, sessions};
 use backend::AppState;
-use domain::{Device, ListParams, Page, PasswordChangeInput, ProfilePatch, Secret, User};
+use domain::{
+    AccountExport, Device, ListParams, Page, PasswordChangeInput, ProfilePatch, Secret, User,
+};
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
 
+/// The caller's profile.
+#[utoipa::path(get, path = "/account", tag = "account", security(("session" = [])),
+    responses((status = 200, description = "The profile", body = User)))]
 pub async fn profile(CurrentUser(user): CurrentUser) -> Json<User> {
     Json(user)
 }
 
-/// `PATCH /account`: any subset of the editable fields; an empty body changes nothing.
+/// Changes any subset of the editable profile fields; an empty body changes nothing.
+#[utoipa::path(patch, path = "/account", tag = "account", security(("session" = [])),
+    request_body = Option<ProfilePatch>,
+    responses((status = 200, description = "The profile, changed", body = User)))]
 pub async fn update(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -31,7 +40,27 @@ pub async fn update(
     ))
 }
 
-/// `PUT /account/picture`: multipart field `file`.
+/// A picture upload: multipart/form-data with a `file` field.
+#[derive(ToSchema)]
+#[allow(dead_code)] // describes the body that `upload_picture` reads as a stream
+pub struct PictureUpload {
+    /// A PNG, JPEG, GIF or WebP image (recognised by its content), within the limit that
+    /// `/auth/rules` publishes.
+    #[schema(content_media_type = "application/octet-stream")]
+    file: Vec<u8>,
+}
+
+/// Replaces the picture: the image is checked by content, decoded with limits, cropped to
+/// a square and re-encoded (which drops its metadata).
+#[utoipa::path(put, path = "/account/picture", tag = "account", security(("session" = [])),
+    request_body(content = PictureUpload, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "The profile, with its new picture_url", body = User),
+        (status = 400, description = "bad_request: the upload could not be read", body = ErrorBody),
+        (status = 413, description = "payload_too_large: over the picture limit", body = ErrorBody),
+        (status = 415, description = "unsupported_media_type: not multipart, or not an accepted image", body = ErrorBody),
+        (status = 422, description = "validation_failed: no file, or an image that does not decode", body = ErrorBody),
+    ))]
 pub async fn upload_picture(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -51,6 +80,9 @@ pub async fn upload_picture(
     Ok(Json(pictures::replace(&state, &user, upload).await?))
 }
 
+/// Removes the picture.
+#[utoipa::path(delete, path = "/account/picture", tag = "account", security(("session" = [])),
+    responses((status = 204, description = "The picture is gone")))]
 pub async fn delete_picture(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -59,13 +91,23 @@ pub async fn delete_picture(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PictureQuery {
+    /// The version from `picture_url`; with it the answer is cacheable for a year.
     v: Option<String>,
 }
 
-/// `GET /users/{username}/picture`: public. Cached for a year when the URL names the
+/// An account's processed picture: public. Cached for a year when the URL names the
 /// current version (`?v=`, as `picture_url` does), else revalidated with the ETag.
+#[utoipa::path(get, path = "/users/{username}/picture", tag = "account",
+    params(("username" = String, Path, description = "The account's username"), PictureQuery),
+    responses(
+        (status = 200, description = "The picture, with ETag and Cache-Control", content(("image/jpeg"), ("image/png"))),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 400, description = "bad_request: the query could not be read", body = ErrorBody),
+        (status = 404, description = "not_found: no such account, or no picture", body = ErrorBody),
+    ))]
 pub async fn picture(
     State(state): State<AppState>,
     Path(username): Path<String>,
@@ -108,7 +150,15 @@ pub async fn picture(
     Ok(response)
 }
 
-/// `POST /auth/password/change` -> 204; the other sessions end, this one stays.
+/// Changes the password after checking the current one; the other sessions end, this
+/// one stays.
+#[utoipa::path(post, path = "/auth/password/change", tag = "auth", security(("session" = [])),
+    request_body = PasswordChangeInput,
+    responses(
+        (status = 204, description = "Changed; every other session has ended"),
+        (status = 422, description = "validation_failed, including a wrong current password", body = ErrorBody),
+        (status = 429, description = "too_many_requests: too many wrong passwords", body = ErrorBody),
+    ))]
 pub async fn change_password(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -121,7 +171,28 @@ pub async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /account/sessions`: the signed-in devices, paged.
+/// What the devices list can be ordered by.
+const DEVICE_ORDERING: &[&str] = &["created_at", "last_seen_at"];
+
+/// The query of the devices list: paging, and an ordering by one of `DEVICE_ORDERING`.
+pub struct DeviceListQuery;
+
+impl IntoParams for DeviceListQuery {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        super::openapi::list_params(DEVICE_ORDERING, "-last_seen_at")
+    }
+}
+
+/// The signed-in devices, paged.
+#[utoipa::path(get, path = "/account/sessions", tag = "account", security(("session" = [])),
+    params(DeviceListQuery),
+    responses(
+        (status = 200, description = "A page of devices", body = Page<Device>),
+        (status = 400, description = "bad_request: the query could not be read", body = ErrorBody),
+        (status = 422, description = "validation_failed: bad paging or ordering", body = ErrorBody),
+    ))]
 pub async fn devices(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -129,7 +200,7 @@ pub async fn devices(
     Query(params): Query<ListParams>,
 ) -> Result<Json<Page<Device>>, ApiError> {
     let query = params
-        .parse(&["created_at", "last_seen_at"], "-last_seen_at")
+        .parse(DEVICE_ORDERING, "-last_seen_at")
         .map_err(AppError::from)?;
     let current = browser_session::current_id(&state, &session(&parts)?);
     let devices = sessions::devices(&state, &user.id, current.as_deref()).await?;
@@ -139,7 +210,13 @@ pub async fn devices(
     })))
 }
 
-/// `DELETE /account/sessions/{id}` -> 204; 404 when the account has no such session.
+/// Signs one of the caller's devices out.
+#[utoipa::path(delete, path = "/account/sessions/{id}", tag = "account", security(("session" = [])),
+    params(("id" = String, Path, description = "The device's id, from the list")),
+    responses(
+        (status = 204, description = "That device is signed out"),
+        (status = 404, description = "not_found: the account has no such device", body = ErrorBody),
+    ))]
 pub async fn sign_out_device(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -150,7 +227,11 @@ pub async fn sign_out_device(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /account/export`: everything stored about the caller, as a download.
+/// Everything stored about the caller (never a hash or a secret), as a JSON download.
+#[utoipa::path(get, path = "/account/export", tag = "account", security(("session" = [])),
+    responses((status = 200, description = "The export", body = AccountExport,
+        headers(("Content-Disposition" = String, description = "attachment; filename=..."))))
+)]
 pub async fn export(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -168,13 +249,22 @@ pub async fn export(
     Ok(response)
 }
 
-#[derive(Default, Deserialize)]
+/// The confirmation that deletes an account: its password.
+#[derive(Default, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct DeleteRequest {
+    #[schema(schema_with = domain::openapi::password, required = true)]
     password: Secret,
 }
 
-/// `DELETE /account` with the password -> 204; the account and its data are gone.
+/// Deletes the account and its data, after checking its password.
+#[utoipa::path(delete, path = "/account", tag = "account", security(("session" = [])),
+    request_body = Option<DeleteRequest>,
+    responses(
+        (status = 204, description = "The account and everything about it are gone"),
+        (status = 422, description = "validation_failed: no password, or a wrong one", body = ErrorBody),
+        (status = 429, description = "too_many_requests: too many wrong passwords", body = ErrorBody),
+    ))]
 pub async fn delete(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -187,20 +277,31 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Default, Deserialize)]
+/// A move to another address, confirmed with the password.
+#[derive(Default, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct EmailChange {
+    #[schema(schema_with = domain::openapi::email, required = true)]
     new_email: String,
+    #[schema(schema_with = domain::openapi::password, required = true)]
     password: Secret,
 }
 
-/// `POST /account/email` -> 202: a link goes to the new address, a notice to the old.
+/// Asks to move the account to another address: a link goes to the new address, a
+/// notice to the old; the change takes effect when the link is followed.
+#[utoipa::path(post, path = "/account/email", tag = "account", security(("session" = [])),
+    request_body = EmailChange,
+    responses(
+        (status = 202, description = "Accepted: a confirmation link is on its way to the new address", body = Accepted),
+        (status = 422, description = "validation_failed, including a wrong password", body = ErrorBody),
+        (status = 429, description = "too_many_requests", body = ErrorBody),
+    ))]
 pub async fn change_email(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Client(client): Client,
     ApiJson(request): ApiJson<EmailChange>,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+) -> Result<(StatusCode, Json<Accepted>), ApiError> {
     email::request_change(
         &state,
         &user,
@@ -209,11 +310,7 @@ pub async fn change_email(
         &client,
     )
     .await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(serde_json::json!({
-            "status": "accepted",
-            "message": "A confirmation link is on its way to the new address"
-        })),
+    Ok(super::error::accepted(
+        "A confirmation link is on its way to the new address",
     ))
 }

@@ -1,6 +1,6 @@
 //! `/auth/*`: sign-up, sign-in, sign-out and the published policy.
 
-use super::error::{ApiError, ApiJson};
+use super::error::{accepted, Accepted, ApiError, ApiJson, ErrorBody};
 use super::extract::{session, Client, CurrentUser};
 use app::api::session as browser_session;
 use axum::extract::State;
@@ -13,16 +13,30 @@ use domain::{
     pick_language, AuthMethods, AuthRules, PasswordResetInput, RegisterInput, Secret, User,
 };
 use serde::Deserialize;
+use utoipa::ToSchema;
 
+/// The sign-in methods this site offers.
+#[utoipa::path(get, path = "/auth/methods", tag = "auth",
+    responses((status = 200, description = "The enabled sign-in methods", body = AuthMethods)))]
 pub async fn methods(State(state): State<AppState>) -> Json<AuthMethods> {
     Json(AuthMethods::from_rules(state.rules()))
 }
 
+/// The policy as data: what a client can check before it submits.
+#[utoipa::path(get, path = "/auth/rules", tag = "auth",
+    responses((status = 200, description = "Username and password rules, upload limits, lifetimes, throttling", body = AuthRules)))]
 pub async fn rules(State(state): State<AppState>) -> Json<AuthRules> {
     Json(state.rules().clone())
 }
 
-/// `POST /auth/register` -> 201 with the new account, signed in.
+/// Creates an account and signs this client in.
+#[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = RegisterInput,
+    responses(
+        (status = 201, description = "Created, and signed in (the session cookie is set) unless the address must be confirmed first", body = User,
+            headers(("Set-Cookie" = String, description = "The session cookie"))),
+        (status = 403, description = "registration_disabled: registration is closed or by invitation", body = ErrorBody),
+        (status = 409, description = "conflict: the username or the email is taken (`fields` says which)", body = ErrorBody),
+    ))]
 pub async fn register(
     State(state): State<AppState>,
     Client(client): Client,
@@ -40,15 +54,25 @@ pub async fn register(
     Ok((StatusCode::CREATED, Json(user)))
 }
 
-#[derive(Deserialize)]
+/// A sign-in: a username or an email address, and the password.
+#[derive(Default, Deserialize, ToSchema)]
 #[serde(default)]
-#[derive(Default)]
 pub struct LoginRequest {
+    #[schema(schema_with = domain::openapi::login, required = true)]
     login: String,
+    #[schema(schema_with = domain::openapi::password, required = true)]
     password: Secret,
 }
 
-/// `POST /auth/login` with a username or email -> 200 with the account, signed in.
+/// Signs in with a username or an email address and the password.
+#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in: the session cookie is set", body = User,
+            headers(("Set-Cookie" = String, description = "The session cookie"))),
+        (status = 401, description = "invalid_credentials, whatever was wrong", body = ErrorBody),
+        (status = 403, description = "email_not_verified: the address must be confirmed first", body = ErrorBody),
+        (status = 429, description = "too_many_requests: too many failed sign-ins", body = ErrorBody),
+    ))]
 pub async fn login(
     State(state): State<AppState>,
     Client(client): Client,
@@ -62,46 +86,56 @@ pub async fn login(
     Ok(Json(user))
 }
 
-/// `POST /auth/logout` -> 204; the session is forgotten by the server.
+/// Ends the session: the server forgets it.
+#[utoipa::path(post, path = "/auth/logout", tag = "auth", security(("session" = [])),
+    responses((status = 204, description = "Signed out; the server forgets the session")))]
 pub async fn logout(_: CurrentUser, parts: Parts) -> Result<StatusCode, ApiError> {
     browser_session::sign_out(&session(&parts)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Default, Deserialize)]
+/// An address to mail something to.
+#[derive(Default, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct EmailRequest {
+    #[schema(schema_with = domain::openapi::email, required = true)]
     email: String,
-}
-
-/// The body of every 202: the same whether or not the address has an account.
-fn accepted(message: &str) -> (StatusCode, Json<serde_json::Value>) {
-    (
-        StatusCode::ACCEPTED,
-        Json(serde_json::json!({ "status": "accepted", "message": message })),
-    )
 }
 
 const SENT_IF_ACCOUNT: &str = "If an account has this address, a message is on its way";
 
-/// `POST /auth/password/reset` -> 202, the same answer whether or not the account exists.
+/// Mails a single-use reset link, if the address has an account.
+#[utoipa::path(post, path = "/auth/password/reset", tag = "auth", request_body = EmailRequest,
+    responses(
+        (status = 202, description = "Accepted: the same answer whether or not the address has an account", body = Accepted),
+        (status = 429, description = "too_many_requests: too many messages to this address", body = ErrorBody),
+    ))]
 pub async fn request_reset(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<EmailRequest>,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+) -> Result<(StatusCode, Json<Accepted>), ApiError> {
     recovery::request(&state, &request.email).await?;
     Ok(accepted(SENT_IF_ACCOUNT))
 }
 
-#[derive(Default, Deserialize)]
+/// A new password, chosen from a mailed reset link.
+#[derive(Default, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct ResetConfirmation {
+    #[schema(schema_with = domain::openapi::token, required = true)]
     token: String,
+    #[schema(schema_with = domain::openapi::new_password, required = true)]
     new_password: Secret,
+    #[schema(schema_with = domain::openapi::confirmation, required = true)]
     new_password_confirmation: Secret,
 }
 
-/// `POST /auth/password/reset/confirm` -> 204; every session of the account ends.
+/// Sets a new password from a reset link; every session of the account ends.
+#[utoipa::path(post, path = "/auth/password/reset/confirm", tag = "auth", request_body = ResetConfirmation,
+    responses(
+        (status = 204, description = "The password is set; every session of the account has ended"),
+        (status = 400, description = "invalid_token: unknown, expired or spent", body = ErrorBody),
+    ))]
 pub async fn confirm_reset(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<ResetConfirmation>,
@@ -114,13 +148,21 @@ pub async fn confirm_reset(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Default, Deserialize)]
+/// A token from a mailed link.
+#[derive(Default, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct TokenRequest {
+    #[schema(schema_with = domain::openapi::token, required = true)]
     token: String,
 }
 
-/// `POST /auth/email/verify` -> 204.
+/// Confirms the address a verification (or email change) link was mailed to.
+#[utoipa::path(post, path = "/auth/email/verify", tag = "auth", request_body = TokenRequest,
+    responses(
+        (status = 204, description = "The address is confirmed (and, for a change, the account's)"),
+        (status = 400, description = "invalid_token: unknown, expired or spent", body = ErrorBody),
+        (status = 409, description = "conflict: the new address now belongs to another account", body = ErrorBody),
+    ))]
 pub async fn verify_email(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<TokenRequest>,
@@ -129,32 +171,52 @@ pub async fn verify_email(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /auth/email/verify/resend` -> 202 always.
+/// Mails a new verification link, if the address has an account that is not verified.
+#[utoipa::path(post, path = "/auth/email/verify/resend", tag = "auth", request_body = EmailRequest,
+    responses(
+        (status = 202, description = "Accepted: the same answer whether or not the address has an account", body = Accepted),
+        (status = 429, description = "too_many_requests: too many messages to this address", body = ErrorBody),
+    ))]
 pub async fn resend_verification(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<EmailRequest>,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+) -> Result<(StatusCode, Json<Accepted>), ApiError> {
     email::resend(&state, &request.email).await?;
     Ok(accepted(SENT_IF_ACCOUNT))
 }
 
-/// `POST /auth/code` -> 202 always; mails a one-time code to an account's address.
+/// Mails a one-time sign-in code, if the address has an account.
+#[utoipa::path(post, path = "/auth/code", tag = "auth", request_body = EmailRequest,
+    responses(
+        (status = 202, description = "Accepted: the same answer whether or not the address has an account", body = Accepted),
+        (status = 429, description = "too_many_requests: too many messages to this address", body = ErrorBody),
+    ))]
 pub async fn request_code(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<EmailRequest>,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+) -> Result<(StatusCode, Json<Accepted>), ApiError> {
     codes::request(&state, &request.email).await?;
     Ok(accepted(SENT_IF_ACCOUNT))
 }
 
-#[derive(Default, Deserialize)]
+/// A mailed sign-in code, and the address it went to.
+#[derive(Default, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct CodeRequest {
+    #[schema(schema_with = domain::openapi::email, required = true)]
     email: String,
+    #[schema(schema_with = domain::openapi::code, required = true)]
     code: String,
 }
 
-/// `POST /auth/code/verify` -> 200 with the account, signed in.
+/// Signs in with a mailed code.
+#[utoipa::path(post, path = "/auth/code/verify", tag = "auth", request_body = CodeRequest,
+    responses(
+        (status = 200, description = "Signed in: the session cookie is set", body = User,
+            headers(("Set-Cookie" = String, description = "The session cookie"))),
+        (status = 400, description = "invalid_token: unknown, wrong, expired or spent", body = ErrorBody),
+        (status = 429, description = "too_many_requests: too many failed sign-ins", body = ErrorBody),
+    ))]
 pub async fn verify_code(
     State(state): State<AppState>,
     Client(client): Client,

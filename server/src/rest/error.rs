@@ -7,8 +7,10 @@ use axum::extract::{FromRequest, Request};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use domain::FieldErrors;
 use serde::de::DeserializeOwned;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 /// An `AppError` on its way out of a REST route.
 #[derive(Debug)]
@@ -26,20 +28,70 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The error body of API.md: `{"error": {"code", "message", "fields"?}}`. The OpenAPI
+/// document describes this very type.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// A stable, machine-readable code (`validation_failed`, `invalid_credentials`, ...).
+    #[schema(example = "validation_failed")]
+    pub code: &'static str,
+    /// What went wrong, for people.
+    pub message: String,
+    /// For validation errors and conflicts: a message per field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<std::collections::HashMap<String, String>>)]
+    pub fields: Option<FieldErrors>,
+    /// Only on 500: the id of the request, which the server's log line carries too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+impl From<&AppError> for ErrorBody {
+    fn from(error: &AppError) -> ErrorBody {
+        let request_id = match error {
+            AppError::InternalError { request_id } => request_id.clone(),
+            _ => None,
+        };
+        ErrorBody {
+            error: ErrorDetail {
+                code: error.code(),
+                message: error.to_string(),
+                fields: error.fields().cloned(),
+                request_id,
+            },
+        }
+    }
+}
+
+/// The body of every 202: the work is queued (mail), and the answer is the same whether
+/// or not an account has the address.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Accepted {
+    #[schema(example = "accepted")]
+    pub status: &'static str,
+    pub message: &'static str,
+}
+
+/// A 202 with `message`.
+pub fn accepted(message: &'static str) -> (StatusCode, Json<Accepted>) {
+    (
+        StatusCode::ACCEPTED,
+        Json(Accepted {
+            status: "accepted",
+            message,
+        }),
+    )
+}
+
 /// The JSON error body of API.md, with the status (and `Retry-After` for 429).
 pub fn error_response(error: &AppError) -> Response {
-    let mut body = json!({ "code": error.code(), "message": error.to_string() });
-    if let Some(fields) = error.fields() {
-        body["fields"] = json!(fields);
-    }
-    if let AppError::InternalError {
-        request_id: Some(id),
-    } = error
-    {
-        body["request_id"] = json!(id);
-    }
     let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = (status, Json(json!({ "error": body }))).into_response();
+    let mut response = (status, Json(ErrorBody::from(error))).into_response();
     if let AppError::TooManyRequests { retry_after } = error {
         if let Ok(value) = HeaderValue::from_str(&retry_after.to_string()) {
             response.headers_mut().insert(header::RETRY_AFTER, value);
@@ -65,8 +117,8 @@ where
     }
 }
 
-/// A JSON body that may be absent: no body at all reads as `T::default()` (e.g. a
-/// `PATCH` that changes nothing); a body is held to the same rules as `ApiJson`.
+/// A JSON body that may be absent: no body at all, or `null`, reads as `T::default()`
+/// (e.g. a `PATCH` that changes nothing); a body is held to the same rules as `ApiJson`.
 pub struct OptionalJson<T>(pub T);
 
 impl<S, T> FromRequest<S> for OptionalJson<T>
@@ -94,7 +146,9 @@ where
             // Something was sent without saying what it is.
             return Err(ApiError(not_json()));
         }
-        parse_json(&bytes).map(OptionalJson).map_err(ApiError)
+        parse_json::<Option<T>>(&bytes)
+            .map(|body| OptionalJson(body.unwrap_or_default()))
+            .map_err(ApiError)
     }
 }
 

@@ -1,136 +1,82 @@
-//! The `/api/v1` JSON API (see API.md). Each route parses, authorizes and calls the same
-//! service as the matching server function.
+//! The `/api/v1` JSON API (see API.md) and its OpenAPI document. Each route parses,
+//! authorizes and calls the same service as the matching server function.
+//!
+//! A route is registered only together with its documentation: `routes!` takes the
+//! handler's `#[utoipa::path]`, and the document served at `/api/v1/openapi.json` is
+//! the one those routes made (see `openapi.rs`).
 
 mod account;
 mod auth;
 pub mod error;
 mod extract;
+mod openapi;
 
 use app::AppError;
-use axum::handler::Handler;
-use axum::http::{header, Method};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{on, MethodFilter, MethodRouter};
-use axum::Router;
+use axum::{Extension, Router};
 use backend::config::Config;
 use backend::AppState;
 use error::error_response;
+use std::sync::Arc;
 use tower_http::limit::RequestBodyLimitLayer;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
-/// Where pictures are uploaded (relative to `/api/v1`); it takes larger bodies.
-pub const PICTURE_UPLOAD: &str = "/account/picture";
-
-/// One operation of the API: method, path (relative to `/api/v1`) and handler.
-pub struct Endpoint {
-    pub method: Method,
-    pub path: &'static str,
-    handler: MethodRouter<AppState>,
-}
-
-fn endpoint<H, T>(method: Method, path: &'static str, handler: H) -> Endpoint
-where
-    H: Handler<T, AppState>,
-    T: 'static,
-{
-    let filter = MethodFilter::try_from(method.clone()).expect("only standard methods are routed");
-    Endpoint {
-        method,
-        path,
-        handler: on(filter, handler),
-    }
-}
-
-/// Every operation the API serves. The router is built from this list, and the OpenAPI
-/// document is checked against it, so neither can drift from the other.
-pub fn endpoints() -> Vec<Endpoint> {
-    vec![
-        endpoint(Method::GET, "/auth/methods", auth::methods),
-        endpoint(Method::GET, "/auth/rules", auth::rules),
-        endpoint(Method::POST, "/auth/register", auth::register),
-        endpoint(Method::POST, "/auth/login", auth::login),
-        endpoint(Method::POST, "/auth/logout", auth::logout),
-        endpoint(
-            Method::POST,
-            "/auth/password/change",
-            account::change_password,
-        ),
-        endpoint(Method::POST, "/auth/password/reset", auth::request_reset),
-        endpoint(
-            Method::POST,
-            "/auth/password/reset/confirm",
-            auth::confirm_reset,
-        ),
-        endpoint(Method::POST, "/auth/email/verify", auth::verify_email),
-        endpoint(
-            Method::POST,
-            "/auth/email/verify/resend",
-            auth::resend_verification,
-        ),
-        endpoint(Method::POST, "/auth/code", auth::request_code),
-        endpoint(Method::POST, "/auth/code/verify", auth::verify_code),
-        endpoint(Method::POST, "/account/email", account::change_email),
-        endpoint(Method::GET, "/account", account::profile),
-        endpoint(Method::PATCH, "/account", account::update),
-        endpoint(Method::DELETE, "/account", account::delete),
-        endpoint(Method::GET, "/account/export", account::export),
-        endpoint(Method::PUT, PICTURE_UPLOAD, account::upload_picture),
-        endpoint(Method::DELETE, PICTURE_UPLOAD, account::delete_picture),
-        endpoint(Method::GET, "/account/sessions", account::devices),
-        endpoint(
-            Method::DELETE,
-            "/account/sessions/{id}",
-            account::sign_out_device,
-        ),
-        endpoint(Method::GET, "/users/{username}/picture", account::picture),
-        endpoint(Method::GET, "/openapi.json", openapi),
-    ]
-}
-
-/// The API's router. Every route takes bodies up to `max_body_bytes`, but for the picture
-/// upload, which takes a picture.
+/// The API's router, with the document its routes make. Every route takes bodies up to
+/// `max_body_bytes`, but for the picture upload, which takes a picture.
 pub fn router(config: &Config) -> Router<AppState> {
-    endpoints()
-        .into_iter()
-        .fold(Router::new(), |router, e| {
-            let limit = if e.path == PICTURE_UPLOAD {
-                config.picture_upload_limit()
-            } else {
-                config.max_body_bytes
-            };
-            router.route(e.path, e.handler.layer(RequestBodyLimitLayer::new(limit)))
-        })
+    let (router, mut api) = OpenApiRouter::with_openapi(openapi::base())
+        .routes(routes!(auth::methods))
+        .routes(routes!(auth::rules))
+        .routes(routes!(auth::register))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(account::change_password))
+        .routes(routes!(auth::request_reset))
+        .routes(routes!(auth::confirm_reset))
+        .routes(routes!(auth::verify_email))
+        .routes(routes!(auth::resend_verification))
+        .routes(routes!(auth::request_code))
+        .routes(routes!(auth::verify_code))
+        .routes(routes!(account::change_email))
+        .routes(routes!(account::profile, account::update, account::delete))
+        .routes(routes!(account::export))
+        .routes(routes!(account::delete_picture))
+        .routes(routes!(account::devices))
+        .routes(routes!(account::sign_out_device))
+        .routes(routes!(account::picture))
+        .routes(routes!(openapi_document))
+        .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
+        .merge(
+            OpenApiRouter::new().routes(
+                routes!(account::upload_picture)
+                    .layer(RequestBodyLimitLayer::new(config.picture_upload_limit())),
+            ),
+        )
+        .split_for_parts();
+    openapi::complete(&mut api);
+    let document = api.to_json().unwrap_or_else(|error| {
+        tracing::error!(%error, "the OpenAPI document does not serialise");
+        String::from("{}")
+    });
+    router
+        .layer(Extension(Document(document.into())))
         .fallback(|| async { error_response(&AppError::NotFound) })
         .method_not_allowed_fallback(|| async { error_response(&AppError::MethodNotAllowed) })
 }
 
-/// The OpenAPI 3 description of this API.
-pub const OPENAPI: &str = include_str!("openapi.json");
+/// The OpenAPI document, as served.
+#[derive(Clone)]
+struct Document(Arc<str>);
 
-async fn openapi() -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::BTreeSet;
-
-    /// The OpenAPI document and the router describe exactly the same operations.
-    #[test]
-    fn openapi_matches_the_routes() {
-        let document: serde_json::Value =
-            serde_json::from_str(OPENAPI).expect("openapi.json is JSON");
-        assert_eq!(document["openapi"].as_str().map(|v| &v[..2]), Some("3."));
-        let mut documented = BTreeSet::new();
-        for (path, operations) in document["paths"].as_object().expect("paths") {
-            for method in operations.as_object().expect("operations").keys() {
-                documented.insert((method.to_uppercase(), path.clone()));
-            }
-        }
-        let routed: BTreeSet<(String, String)> = endpoints()
-            .iter()
-            .map(|e| (e.method.to_string(), e.path.to_owned()))
-            .collect();
-        assert_eq!(documented, routed);
-    }
+/// This API's OpenAPI 3 document.
+#[utoipa::path(get, path = "/openapi.json", tag = "meta",
+    responses((status = 200, description = "This document", body = Object)))]
+async fn openapi_document(Extension(Document(document)): Extension<Document>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        document.to_string(),
+    )
+        .into_response()
 }
