@@ -1,10 +1,11 @@
 use crate::blobs::{BlobStore, FileBlobStore};
 use crate::config::Config;
 use crate::cpu::CpuPool;
-use crate::mail::Mailer;
+use crate::mail::{self, Mailer};
 use crate::secrets::SecretKey;
 use crate::services::passwords::PasswordHasher;
 use crate::store::{self, Store};
+use domain::AppError;
 use domain::AuthRules;
 use secrecy::ExposeSecret;
 use std::sync::Arc;
@@ -64,5 +65,20 @@ impl AppState {
 
     pub fn rules(&self) -> &AuthRules {
         &self.config.rules
+    }
+
+    /// Queues a message; the mail worker sends it shortly (or when the mail server is
+    /// back).
+    pub async fn send_mail(&self, outgoing: mail::Outgoing) -> Result<(), AppError> {
+        mail::enqueue(self.store.as_ref(), &self.mailer, outgoing).await
+    }
+
+    /// What the mail worker needs from this state.
+    pub fn mail_worker(&self) -> mail::Worker {
+        mail::Worker {
+            store: self.store.clone(),
+            mailer: self.mailer.clone(),
+            config: self.config.clone(),
+        }
     }
 }

@@ -40,7 +40,7 @@ pub async fn run(
         state.clone(),
         Duration::from_secs(3600),
     ));
-    tokio::spawn(backend::mail::run_worker(state.clone()));
+    tokio::spawn(backend::mail::run_worker(state.mail_worker()));
     let app = router::app(state, leptos_options);
     // Without TCP_NODELAY, a streamed page waits ~40 ms on delayed ACKs (Nagle).
     let listener = listener.tap_io(|tcp| {

@@ -2,7 +2,7 @@
 //! files, and the layers every request passes through.
 
 use crate::middleware::{self, CspNonce};
-use crate::rest;
+use crate::rest::{self, SESSION_COOKIE};
 use app::api::account::UploadPicture;
 use app::{shell, App};
 use axum::extract::{FromRef, State};
@@ -32,9 +32,6 @@ use tower_http::LatencyUnit;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tracing::Level;
-
-/// The session cookie's name.
-pub const SESSION_COOKIE: &str = "latchkey_session";
 
 /// The header that carries a request's id, in the request and in its response.
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

@@ -7,14 +7,14 @@ mod queue;
 mod templates;
 mod transport;
 
-pub use queue::run_worker;
+pub use queue::{run_worker, Worker};
 pub use templates::{render, Rendered, Template};
 pub use transport::Transport;
 
 use crate::config::Config;
+use crate::internal_error;
 use crate::secrets::{Purpose, SecretKey};
 use crate::store::{QueuedMail, Store};
-use crate::{internal_error, AppState};
 use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng};
 use chacha20poly1305::XChaCha20Poly1305;
 use domain::AppError;
@@ -133,9 +133,4 @@ pub async fn enqueue(
     mailer.wakeup.notify_one();
     tracing::info!(mail_id = %mail.id, template = outgoing.template.key(), "mail queued");
     Ok(())
-}
-
-/// `enqueue` with the state's store and mailer.
-pub async fn send(state: &AppState, outgoing: Outgoing) -> Result<(), AppError> {
-    enqueue(state.store.as_ref(), &state.mailer, outgoing).await
 }

@@ -2,9 +2,20 @@
 //! failure retries with doubling waits until it gives up.
 
 use super::render;
-use crate::AppState;
+use super::Mailer;
+use crate::config::Config;
+use crate::store::Store;
+use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
+
+/// What the worker needs: the queue (in the store), the mailer, and the settings that
+/// say where links point and how often to retry.
+pub struct Worker {
+    pub store: Arc<dyn Store>,
+    pub mailer: Mailer,
+    pub config: Arc<Config>,
+}
 
 /// How long a claimed message is reserved for the instance sending it.
 const LEASE: time::Duration = time::Duration::minutes(2);
@@ -15,40 +26,40 @@ const MAX_BACKOFF_SECONDS: u64 = 3600;
 
 /// Runs forever: sends what is due, then waits for new mail (or a few seconds, for
 /// retries and for mail queued by other instances).
-pub async fn run_worker(state: AppState) {
-    tracing::info!(transport = %state.mailer.describe(), "mail worker started");
+pub async fn run_worker(worker: Worker) {
+    tracing::info!(transport = %worker.mailer.describe(), "mail worker started");
     loop {
-        match deliver_due(&state).await {
+        match deliver_due(&worker).await {
             Ok(sent) if sent > 0 => continue,
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "mail queue unavailable; will retry"),
         }
         tokio::select! {
-            () = state.mailer.wakeup.notified() => {}
+            () = worker.mailer.wakeup.notified() => {}
             () = tokio::time::sleep(Duration::from_secs(5)) => {}
         }
     }
 }
 
 /// Sends the messages that are due; returns how many it handled.
-pub async fn deliver_due(state: &AppState) -> Result<usize, crate::store::StoreError> {
+pub async fn deliver_due(worker: &Worker) -> Result<usize, crate::store::StoreError> {
     let now = OffsetDateTime::now_utc();
-    let batch = state.store.claim_mail(now, now + LEASE, BATCH).await?;
+    let batch = worker.store.claim_mail(now, now + LEASE, BATCH).await?;
     let handled = batch.len();
     for mail in batch {
-        let sent = match state.mailer.open(&mail.payload) {
+        let sent = match worker.mailer.open(&mail.payload) {
             Ok(outgoing) => {
                 let result = async {
                     let rendered = render(
                         outgoing.template,
                         &outgoing.language,
                         &outgoing.params,
-                        state.config.public_url.as_str(),
+                        worker.config.public_url.as_str(),
                     )?;
-                    state
+                    worker
                         .mailer
                         .transport
-                        .send(&state.mailer.from, &outgoing.to, &rendered)
+                        .send(&worker.mailer.from, &outgoing.to, &rendered)
                         .await
                 }
                 .await;
@@ -57,25 +68,25 @@ pub async fn deliver_due(state: &AppState) -> Result<usize, crate::store::StoreE
             Err(error) => {
                 // Nothing will ever decrypt it: give up at once.
                 tracing::error!(mail_id = %mail.id, %error, "dropping a queued message that cannot be read");
-                state.store.delete_mail(&mail.id).await?;
+                worker.store.delete_mail(&mail.id).await?;
                 continue;
             }
         };
         match sent {
             Ok(template) => {
-                state.store.delete_mail(&mail.id).await?;
+                worker.store.delete_mail(&mail.id).await?;
                 tracing::info!(mail_id = %mail.id, template, "mail sent");
             }
             Err(error) => {
                 let attempts = mail.attempts + 1;
-                if attempts >= state.config.mail_max_attempts {
+                if attempts >= worker.config.mail_max_attempts {
                     tracing::error!(mail_id = %mail.id, attempts, %error, "giving up on a message");
-                    state.store.delete_mail(&mail.id).await?;
+                    worker.store.delete_mail(&mail.id).await?;
                 } else {
-                    let wait = backoff(state.config.mail_retry_seconds, attempts);
+                    let wait = backoff(worker.config.mail_retry_seconds, attempts);
                     tracing::warn!(mail_id = %mail.id, attempts, retry_in_seconds = wait, %error, "sending failed; will retry");
                     let next = OffsetDateTime::now_utc() + time::Duration::seconds(wait as i64);
-                    state
+                    worker
                         .store
                         .retry_mail(&mail.id, attempts, next, &error)
                         .await?;

@@ -2,7 +2,7 @@
 //! use, a few wrong guesses per code, and every wrong guess counts as a failed sign-in.
 
 use super::{credentials, throttle, tokens, users};
-use crate::mail::{self, Outgoing, Template};
+use crate::mail::{Outgoing, Template};
 use crate::request::ClientInfo;
 use crate::secrets::Purpose;
 use crate::store::{TokenPurpose, TokenRecord};
@@ -53,7 +53,7 @@ pub async fn request(state: &AppState, address: &str) -> Result<(), AppError> {
                     .with("name", record.user.display_name())
                     .with("code", code)
                     .with("minutes", minutes.to_string());
-            mail::send(&state, outgoing).await
+            state.send_mail(outgoing).await
         },
     )
     .await

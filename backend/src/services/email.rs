@@ -2,7 +2,7 @@
 //! from the new address, with a notice to the old one).
 
 use super::{credentials, notices, throttle, tokens, users};
-use crate::mail::{self, Outgoing, Template};
+use crate::mail::{Outgoing, Template};
 use crate::request::ClientInfo;
 use crate::store::{StoreError, TokenPurpose, Unique};
 use crate::AppState;
@@ -116,7 +116,7 @@ pub async fn request_change(
                 )
                 .with("name", owner.user.display_name())
                 .with("email", new_email.as_str());
-                mail::send(&state, notice).await?;
+                state.send_mail(notice).await?;
             }
             None => {
                 let hours = state.rules().tokens.verification_hours;
@@ -135,13 +135,13 @@ pub async fn request_change(
                         .with("old_email", user.email.clone())
                         .with("hours", hours.to_string())
                         .with("link", tokens::link(&state, "/verify-email", &token));
-                mail::send(&state, confirm).await?;
+                state.send_mail(confirm).await?;
             }
         }
         let notice = Outgoing::new(Template::EmailChangeRequested, &user.email, &user.language)
             .with("name", user.display_name())
             .with("new_email", new_email.as_str());
-        mail::send(&state, notice).await
+        state.send_mail(notice).await
     });
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! address, and the security notices (API.md: a password change or reset, ...).
 
 use super::tokens;
-use crate::mail::{self, Outgoing, Template};
+use crate::mail::{Outgoing, Template};
 use crate::store::TokenPurpose;
 use crate::AppState;
 use domain::{AppError, User};
@@ -23,14 +23,14 @@ pub async fn send_verification(state: &AppState, user: &User) -> Result<(), AppE
         .with("email", user.email.clone())
         .with("hours", hours.to_string())
         .with("link", tokens::link(state, "/verify-email", &token));
-    mail::send(state, outgoing).await
+    state.send_mail(outgoing).await
 }
 
 /// The notice that follows a password change or reset.
 pub async fn password_changed(state: &AppState, user: &User) {
     let notice = Outgoing::new(Template::PasswordChanged, &user.email, &user.language)
         .with("name", user.display_name());
-    if let Err(error) = mail::send(state, notice).await {
+    if let Err(error) = state.send_mail(notice).await {
         tracing::warn!(user_id = %user.id, %error, "could not queue the password notice");
     }
 }

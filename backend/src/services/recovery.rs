@@ -1,7 +1,7 @@
 //! Password reset by mailed link.
 
 use super::{credentials, notices, tokens, users};
-use crate::mail::{self, Outgoing, Template};
+use crate::mail::{Outgoing, Template};
 use crate::store::{NewPassword, TokenPurpose};
 use crate::AppState;
 use domain::AppError;
@@ -34,7 +34,7 @@ pub async fn request(state: &AppState, address: &str) -> Result<(), AppError> {
             .with("name", record.user.display_name())
             .with("minutes", minutes.to_string())
             .with("link", tokens::link(&state, "/reset-password", &token));
-            mail::send(&state, outgoing).await
+            state.send_mail(outgoing).await
         },
     )
     .await

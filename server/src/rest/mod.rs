@@ -23,6 +23,9 @@ use tower_http::limit::RequestBodyLimitLayer;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
+/// The session cookie's name (the API's `session` security scheme).
+pub const SESSION_COOKIE: &str = "latchkey_session";
+
 /// The API's router, with the document its routes make. Every route takes bodies up to
 /// `max_body_bytes`, but for the picture upload, which takes a picture.
 pub fn router(config: &Config) -> Router<AppState> {

@@ -5,7 +5,7 @@
 //! can cause, the 401 of every signed-in operation, `Retry-After` on every 429.
 
 use super::error::ErrorBody;
-use crate::router::SESSION_COOKIE;
+use super::SESSION_COOKIE;
 use domain::MAX_LIMIT;
 use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
