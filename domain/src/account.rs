@@ -9,12 +9,16 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct RegisterInput {
+    /// The username asked for.
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::username, required = true))]
     pub username: String,
+    /// The account's email address; mail goes there to verify it.
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::email, required = true))]
     pub email: String,
+    /// The password chosen.
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::new_password, required = true))]
     pub password: Secret,
+    /// The password typed again, to catch a typo.
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::confirmation, required = true))]
     pub password_confirmation: Secret,
 }
@@ -23,8 +27,11 @@ pub struct RegisterInput {
 /// the common-password list and uniqueness).
 #[derive(Clone, Debug)]
 pub struct NewAccount {
+    /// The account's username, with the case the person typed.
     pub username: Username,
+    /// The account's email address, normalised.
     pub email: Email,
+    /// The chosen password, not yet hashed.
     pub password: Password,
 }
 
@@ -62,10 +69,13 @@ impl NewAccount {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct PasswordChangeInput {
+    /// The password in use now, to prove it is the owner asking.
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::password, required = true))]
     pub current_password: Secret,
+    /// The password that replaces it.
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::new_password, required = true))]
     pub new_password: Secret,
+    /// The new password typed again, to catch a typo.
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::confirmation, required = true))]
     pub new_password_confirmation: Secret,
 }
@@ -101,7 +111,9 @@ impl PasswordChangeInput {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PasswordResetInput {
+    /// The password that replaces the forgotten one.
     pub new_password: Secret,
+    /// The new password typed again, to catch a typo.
     pub new_password_confirmation: Secret,
 }
 
@@ -148,6 +160,7 @@ fn new_password(
 /// How a person names their account at sign-in: an email address or a username.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LoginId {
+    /// An email address, normalised.
     Email(Email),
     /// The case-folded username (see [`Username::key`]).
     Username(String),
@@ -183,11 +196,15 @@ impl LoginId {
 /// A sign-in attempt with both fields present.
 #[derive(Clone, Debug)]
 pub struct Credentials {
+    /// Who is signing in: the email address or username typed.
     pub login: LoginId,
+    /// The password typed, to check against the account's hash.
     pub password: Password,
 }
 
 impl Credentials {
+    /// Checks that both fields are filled in and reports each missing one by field name;
+    /// whether they match an account is for the server to find out.
     pub fn parse(login: &str, password: &str) -> Result<Credentials, FieldErrors> {
         let mut errors = FieldErrors::new();
         let login = LoginId::parse(login);

@@ -6,12 +6,17 @@ use time::OffsetDateTime;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Device {
+    /// Names the device in the API, e.g. to sign it out.
     pub id: String,
+    /// When the session signed in.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// When the session was last used (to within a few minutes).
     #[serde(with = "time::serde::rfc3339")]
     pub last_seen_at: OffsetDateTime,
+    /// The `User-Agent` the browser or program sent at sign-in, if any.
     pub user_agent: Option<String>,
+    /// The client address it signed in from.
     pub address: String,
     /// The session this request came from.
     pub current: bool,
@@ -24,6 +29,8 @@ impl Device {
     }
 }
 
+/// A short human name for a `User-Agent`, like "Firefox on Linux"; "Unknown device"
+/// when there is none.
 pub fn describe_user_agent(user_agent: Option<&str>) -> String {
     let Some(ua) = user_agent.filter(|ua| !ua.trim().is_empty()) else {
         return "Unknown device".into();
@@ -66,9 +73,12 @@ pub fn describe_user_agent(user_agent: Option<&str>) -> String {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccountExport {
+    /// When the export was made.
     #[serde(with = "time::serde::rfc3339")]
     pub exported_at: OffsetDateTime,
+    /// The account's profile.
     pub account: crate::User,
+    /// The account's signed-in devices.
     pub devices: Vec<Device>,
 }
 

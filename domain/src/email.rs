@@ -11,6 +11,8 @@ pub struct Email(String);
 const INVALID: &str = "Enter a valid email address";
 
 impl Email {
+    /// Parses and normalises an address as typed; the error is the message to show next
+    /// to the field.
     pub fn parse(raw: &str) -> Result<Email, String> {
         let address = raw.trim().to_lowercase();
         if address.is_empty() {
@@ -29,6 +31,7 @@ impl Email {
         }
     }
 
+    /// The normalised address.
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -9,12 +9,16 @@
 use crate::FieldErrors;
 use serde::{Deserialize, Serialize};
 
+/// A failure a person or a program can see: a stable code, an HTTP status and a message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum AppError {
     /// 400: the request could not be read (malformed JSON, a bad query string, ...).
     #[error("{message}")]
-    BadRequest { message: String },
+    BadRequest {
+        /// What could not be read.
+        message: String,
+    },
     /// 400: a token or code that is unknown, expired, spent or from another flow.
     #[error("This link or code is invalid or has expired")]
     InvalidToken,
@@ -29,7 +33,10 @@ pub enum AppError {
     Forbidden,
     /// 403: registration is closed or by invitation only.
     #[error("{message}")]
-    RegistrationDisabled { message: String },
+    RegistrationDisabled {
+        /// What the person is told: closed, or by invitation only.
+        message: String,
+    },
     /// 403: the account must verify its email address before it can sign in.
     #[error("Confirm your email address first: open the link we sent you")]
     EmailNotVerified,
@@ -44,28 +51,46 @@ pub enum AppError {
     MethodNotAllowed,
     /// 409: a unique value (username, email) is taken; the field says which.
     #[error("Already in use")]
-    Conflict { fields: FieldErrors },
+    Conflict {
+        /// The taken fields, each with its message.
+        fields: FieldErrors,
+    },
     /// 413
     #[error("The request is too large")]
     PayloadTooLarge,
     /// 415
     #[error("{message}")]
-    UnsupportedMediaType { message: String },
+    UnsupportedMediaType {
+        /// What to send instead.
+        message: String,
+    },
     /// 422: one message per field that failed its rule.
     #[error("Some fields need attention")]
-    ValidationFailed { fields: FieldErrors },
+    ValidationFailed {
+        /// The fields that failed, each with its message.
+        fields: FieldErrors,
+    },
     /// 429: too many attempts; try again after `retry_after` seconds.
     #[error("Too many attempts; try again in {}", wait_text(*retry_after))]
-    TooManyRequests { retry_after: u64 },
+    TooManyRequests {
+        /// Seconds to wait before the next attempt can pass.
+        retry_after: u64,
+    },
     /// 500: something broke on the server. The request id leads to the log line.
     #[error("Something went wrong on our side{}", request_id.as_deref().map(|id| format!(" (request {id})")).unwrap_or_default())]
-    InternalError { request_id: Option<String> },
+    InternalError {
+        /// The request's id, when known, to find its log lines.
+        request_id: Option<String>,
+    },
     /// 503: the request took longer than the server allows and was ended.
     #[error("The server took too long to answer; please try again")]
     Timeout,
     /// The browser could not reach the server or read its answer.
     #[error("Could not reach the server: {message}")]
-    Network { message: String },
+    Network {
+        /// What went wrong, as the browser saw it.
+        message: String,
+    },
 }
 
 fn wait_text(seconds: u64) -> String {
@@ -100,6 +125,7 @@ impl AppError {
         }
     }
 
+    /// The HTTP status the error is answered with.
     pub fn status(&self) -> u16 {
         match self {
             AppError::BadRequest { .. } | AppError::InvalidToken => 400,
@@ -133,12 +159,14 @@ impl AppError {
         self.fields().and_then(|f| f.get(name)).cloned()
     }
 
+    /// A validation failure of one field, with its message.
     pub fn validation(field: &str, message: impl Into<String>) -> AppError {
         AppError::ValidationFailed {
             fields: FieldErrors::from([(field.to_owned(), message.into())]),
         }
     }
 
+    /// A request that could not be read, with the reason.
     pub fn bad_request(message: impl Into<String>) -> AppError {
         AppError::BadRequest {
             message: message.into(),

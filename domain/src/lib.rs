@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Latchkey's domain: pure, validated types shared by the browser (compiled to WASM with
 //! the pages) and the server (the backend's services and the REST routes), and
 //! `AppError`, the one error type both speak. Parse, don't validate.

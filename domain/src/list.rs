@@ -4,25 +4,33 @@
 use super::FieldErrors;
 use serde::{Deserialize, Serialize};
 
+/// Items per page when a request does not say.
 pub const DEFAULT_LIMIT: usize = 50;
+/// The most items one page may hold.
 pub const MAX_LIMIT: usize = 200;
 
 /// The query string of a list request, as sent.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ListParams {
+    /// How many items the page may hold.
     pub limit: Option<String>,
+    /// How many items to skip first.
     pub offset: Option<String>,
+    /// The field to order by, with `-` in front for descending.
     pub ordering: Option<String>,
 }
 
 /// A checked list request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ListQuery {
+    /// The most items the page holds.
     pub limit: usize,
+    /// How many items are skipped first.
     pub offset: usize,
     /// The field to order by, one of those the list allows.
     pub order_by: &'static str,
+    /// Whether the order is reversed (newest or largest first).
     pub descending: bool,
 }
 
@@ -30,7 +38,9 @@ pub struct ListQuery {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T> {
+    /// The items of this page.
     pub items: Vec<T>,
+    /// How many items the whole list holds, across every page.
     pub total: usize,
 }
 

@@ -42,6 +42,8 @@ impl Password {
         Ok(Password(raw.to_owned()))
     }
 
+    /// Accepts a password typed to sign in or to confirm a change: only an empty one is
+    /// refused.
     pub fn for_sign_in(raw: &str) -> Result<Password, String> {
         if raw.is_empty() {
             Err(super::REQUIRED.into())

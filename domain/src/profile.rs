@@ -35,24 +35,31 @@ pub fn timezones() -> impl Iterator<Item = &'static str> {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct ProfilePatch {
+    /// The first name; the interface greets the person by it.
     #[serde(deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::single_line))]
     pub first_name: Option<Option<String>>,
+    /// The last name.
     #[serde(deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::single_line))]
     pub last_name: Option<Option<String>>,
+    /// A few words about the person; may span several lines.
     #[serde(deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::bio))]
     pub bio: Option<Option<String>>,
+    /// Where the person lives, in their own words.
     #[serde(deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::single_line))]
     pub location: Option<Option<String>>,
+    /// The birth date, as `YYYY-MM-DD`.
     #[serde(deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::birth_date))]
     pub birth_date: Option<Option<String>>,
+    /// The IANA time zone times are shown in.
     #[serde(deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::timezone))]
     pub timezone: Option<Option<String>>,
+    /// The interface language, one of the supported codes.
     #[serde(deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::language))]
     pub language: Option<Option<String>>,
@@ -70,16 +77,24 @@ where
 /// A validated change: `None` leaves a field as it is, `Some(None)` clears it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProfileChanges {
+    /// The first name.
     pub first_name: Option<Option<String>>,
+    /// The last name.
     pub last_name: Option<Option<String>>,
+    /// The bio.
     pub bio: Option<Option<String>>,
+    /// The location.
     pub location: Option<Option<String>>,
+    /// The birth date.
     pub birth_date: Option<Option<Date>>,
+    /// The time zone (it cannot be cleared).
     pub timezone: Option<String>,
+    /// The interface language (it cannot be cleared).
     pub language: Option<String>,
 }
 
 impl ProfileChanges {
+    /// Whether the change leaves every field as it is, so there is nothing to store.
     pub fn is_empty(&self) -> bool {
         *self == ProfileChanges::default()
     }

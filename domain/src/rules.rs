@@ -3,16 +3,24 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The whole configurable policy: what the server enforces and the browser checks
+/// against.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuthRules {
+    /// What a username may be.
     pub username: UsernameRules,
+    /// What a new password must satisfy.
     pub password: PasswordRules,
+    /// Who may create an account.
     pub registration: Registration,
+    /// How many failed sign-ins and mail requests are allowed.
     pub throttle: ThrottleRules,
     /// Interface languages a profile may choose (ISO 639-1 codes).
     pub languages: Vec<String>,
+    /// What a profile picture upload may be.
     pub upload: UploadRules,
+    /// How long mailed links and codes live.
     pub tokens: TokenRules,
     /// Whether an account must verify its email address before it can sign in.
     pub require_verified_email: bool,
@@ -22,8 +30,11 @@ pub struct AuthRules {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenRules {
+    /// How long an email verification link works, in hours.
     pub verification_hours: u32,
+    /// How long a password reset link works, in minutes.
     pub reset_minutes: u32,
+    /// How long a sign-in code works, in minutes.
     pub login_code_minutes: u32,
     /// Wrong guesses a sign-in code survives.
     pub login_code_attempts: u32,
@@ -40,6 +51,7 @@ impl Default for TokenRules {
     }
 }
 
+/// What a profile picture upload may be, and what it is turned into.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UploadRules {
@@ -67,20 +79,27 @@ impl Default for UploadRules {
     }
 }
 
+/// What a username may be.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UsernameRules {
+    /// Fewest characters a username may have.
     pub min_length: usize,
+    /// Most characters a username may have.
     pub max_length: usize,
     /// The allowed characters as a regular expression, for clients that want one.
     pub pattern: String,
+    /// Whether `Ada` and `ada` name different accounts (they never do: always `false`).
     pub case_sensitive: bool,
 }
 
+/// What a new password must satisfy.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PasswordRules {
+    /// Fewest characters a new password may have.
     pub min_length: usize,
+    /// Most characters a new password may have.
     pub max_length: usize,
     /// Passwords from the list of common passwords that ships with Latchkey are refused.
     pub reject_common: bool,
@@ -88,6 +107,7 @@ pub struct PasswordRules {
     pub reject_username_or_email: bool,
 }
 
+/// Who may create an account.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
@@ -101,6 +121,7 @@ pub enum Registration {
 }
 
 impl Registration {
+    /// The name used in the configuration and in JSON.
     pub fn as_str(self) -> &'static str {
         match self {
             Registration::Open => "open",
@@ -123,6 +144,7 @@ impl std::str::FromStr for Registration {
     }
 }
 
+/// Limits on failed sign-ins and on requests that send mail.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ThrottleRules {
@@ -130,6 +152,7 @@ pub struct ThrottleRules {
     pub failed_logins_per_account: u32,
     /// Failed sign-ins allowed per client address within the window, then 429.
     pub failed_logins_per_address: u32,
+    /// How long the window that failed sign-ins are counted in lasts, in seconds.
     pub window_seconds: u64,
     /// Mail-sending requests (reset, code, verification, email change) per recipient
     /// address per hour, whether or not the address has an account.
@@ -200,19 +223,29 @@ impl Default for ThrottleRules {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuthMethods {
+    /// Whether a person can sign in with a password.
     pub password: bool,
+    /// Who may create an account.
     pub registration: Registration,
+    /// Whether anyone may create an account (registration is `open`).
     pub registration_open: bool,
+    /// Whether a person can sign in with a code mailed to them.
     pub email_code: bool,
+    /// Outside identity providers a person can sign in with.
     pub oidc: Vec<OidcProvider>,
+    /// Whether a person can sign in with a passkey.
     pub passkeys: bool,
 }
 
+/// An outside identity provider (OpenID Connect) offered at sign-in.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OidcProvider {
+    /// Names the provider in URLs and the API.
     pub id: String,
+    /// The provider's name, as shown on the sign-in button.
     pub name: String,
+    /// Where the browser goes to sign in with it.
     pub login_url: String,
 }
 

@@ -7,10 +7,12 @@ use serde::{Deserialize, Serialize};
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps text that must stay hidden.
     pub fn new(text: impl Into<String>) -> Secret {
         Secret(text.into())
     }
 
+    /// The text itself, for the code that checks or hashes it.
     pub fn expose(&self) -> &str {
         &self.0
     }

@@ -5,20 +5,34 @@ use time::{Date, OffsetDateTime};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
+    /// The account's opaque, permanent id.
     pub id: String,
+    /// The name the person signs in with and is known by.
     pub username: String,
+    /// The address mail goes to; it also signs in.
     #[cfg_attr(feature = "openapi", schema(format = Email))]
     pub email: String,
+    /// Whether the person proved they receive mail at `email`.
     pub email_verified: bool,
+    /// The first name; the interface greets the person by it.
     pub first_name: Option<String>,
+    /// The last name.
     pub last_name: Option<String>,
+    /// A few words the person wrote about themselves.
     pub bio: Option<String>,
+    /// Where the person lives, in their own words.
     pub location: Option<String>,
+    /// The birth date.
     pub birth_date: Option<Date>,
+    /// The IANA time zone times are shown in.
     pub timezone: String,
+    /// The interface language (ISO 639-1 code).
     pub language: String,
+    /// Where to fetch the profile picture, when there is one.
     pub picture_url: Option<String>,
+    /// What the account may do.
     pub role: Role,
+    /// When the account was created.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
@@ -39,15 +53,19 @@ pub fn picture_url(username: &str, etag: &str) -> String {
     format!("/api/v1/users/{username}/picture?v={etag}")
 }
 
+/// What an account may do in this instance.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
+    /// An ordinary account.
     User,
+    /// An administrator of this instance.
     Admin,
 }
 
 impl Role {
+    /// The role's name, as stored and shown.
     pub fn as_str(self) -> &'static str {
         match self {
             Role::User => "user",

@@ -28,6 +28,7 @@ impl Username {
         Ok(Username(name.to_owned()))
     }
 
+    /// The name with the case the person chose, as shown.
     pub fn as_str(&self) -> &str {
         &self.0
     }

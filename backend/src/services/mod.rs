@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The business logic. Each function takes the state and domain values, returns domain
 //! values or an `AppError`, and is called by both a server function and a REST route;
 //! none sees an HTTP type (a session handle, a multipart reader): the adapters turn a

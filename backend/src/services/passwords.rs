@@ -15,6 +15,8 @@ const MEMORY_KIB: u32 = 19_456;
 const ITERATIONS: u32 = 2;
 const PARALLELISM: u32 = 1;
 
+/// Hashes and checks passwords on the CPU pool. Cheap to clone: clones share the
+/// pool.
 #[derive(Clone)]
 pub struct PasswordHasher {
     pool: CpuPool,
@@ -23,6 +25,7 @@ pub struct PasswordHasher {
 /// The outcome of checking a password.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Verification {
+    /// The password matches the stored hash.
     pub valid: bool,
     /// The stored hash uses other parameters than today's: store a fresh one.
     pub needs_rehash: bool,
@@ -54,10 +57,12 @@ fn dummy_hash() -> &'static str {
 }
 
 impl PasswordHasher {
+    /// A hasher that runs its work on `pool`.
     pub fn new(pool: CpuPool) -> PasswordHasher {
         PasswordHasher { pool }
     }
 
+    /// Hashes a new password for storage, with a fresh salt.
     pub async fn hash(&self, password: &Password) -> Result<String, AppError> {
         let clear = normalised(password);
         self.pool

@@ -19,8 +19,12 @@ pub const FIELD: &str = "file";
 /// A picture ready to serve.
 #[derive(Clone, Debug)]
 pub struct Picture {
+    /// The encoded image.
     pub bytes: Vec<u8>,
+    /// Its type: `image/png` or `image/jpeg`.
     pub content_type: &'static str,
+    /// A short digest of the bytes: it changes with the picture, so URLs and caches can
+    /// tell versions apart.
     pub etag: String,
 }
 

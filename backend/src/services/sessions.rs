@@ -20,12 +20,17 @@ const TOUCH_INTERVAL: time::Duration = time::Duration::minutes(5);
 /// What a session remembers about who signed in, from where.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignIn {
+    /// The account that signed in.
     pub user_id: String,
+    /// When it signed in.
     #[serde(with = "time::serde::rfc3339")]
     pub signed_in_at: OffsetDateTime,
+    /// When the session last made a request (to within a few minutes).
     #[serde(with = "time::serde::rfc3339")]
     pub last_seen_at: OffsetDateTime,
+    /// The `User-Agent` the browser or program sent at sign-in, if any.
     pub user_agent: Option<String>,
+    /// The client address it signed in from.
     pub address: String,
 }
 
@@ -46,6 +51,7 @@ impl SignIn {
 /// The account a session's sign-in stands for.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SignedIn {
+    /// The signed-in account, as it is now.
     pub user: User,
     /// The sign-in to store again, when it was last seen long enough ago to be worth a
     /// write.

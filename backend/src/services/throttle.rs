@@ -12,6 +12,7 @@ use time::{Duration, OffsetDateTime};
 /// One counter and its limit.
 #[derive(Clone, Debug)]
 pub struct Limit {
+    /// What is counted, like `login:account:<id>` or `mail:<address>`.
     pub key: String,
     /// Events allowed in a window (failures, or requests for `count_request`).
     pub max_failures: u32,
@@ -35,12 +36,15 @@ pub struct Attempt {
     slots: Vec<(String, OffsetDateTime)>,
 }
 
+/// Counts attempts per key in fixed windows of one length, shared by every instance
+/// through the store.
 pub struct Throttle<'a> {
     store: &'a dyn Store,
     window: Duration,
 }
 
 impl<'a> Throttle<'a> {
+    /// A throttle whose windows last `window_seconds`.
     pub fn new(store: &'a dyn Store, window_seconds: u64) -> Throttle<'a> {
         Throttle {
             store,
@@ -114,6 +118,7 @@ impl<'a> Throttle<'a> {
             .max(1)
     }
 
+    /// Forgets the count under `key`, as after a successful sign-in.
     pub async fn clear(&self, key: &str) -> Result<(), AppError> {
         self.store.throttle_clear(key).await?;
         Ok(())

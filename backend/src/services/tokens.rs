@@ -17,6 +17,8 @@ use time::OffsetDateTime;
 const TOKEN_BYTES: usize = 32;
 const MAX_TOKEN_LENGTH: usize = 128;
 
+/// The key a token is stored and looked up under: its keyed hash, never the token
+/// itself.
 pub fn hash(state: &AppState, token: &str) -> String {
     state.secret.keyed_hash(Purpose::Token, token.as_bytes())
 }
