@@ -53,28 +53,26 @@ pub fn email() -> RefOr<Schema> {
 /// A new password (under the default rules; `/auth/rules` says the configured ones).
 pub fn new_password() -> RefOr<Schema> {
     let rules = crate::PasswordRules::default();
-    done(
-        string()
-            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Password)))
-            .min_length(Some(rules.min_length))
-            .max_length(Some(rules.max_length))
-            .description(Some(format!(
-                "{} to {} characters (configurable: see /auth/rules), not the username or \
-                 email, not a common password",
-                rules.min_length, rules.max_length
-            ))),
-    )
+    new_password_described(format!(
+        "{} to {} characters (configurable: see /auth/rules), not the username or email, \
+         not a common password",
+        rules.min_length, rules.max_length
+    ))
 }
 
 /// The confirmation of a new password: the same password again.
 pub fn confirmation() -> RefOr<Schema> {
+    new_password_described("the same password again".to_owned())
+}
+
+fn new_password_described(description: String) -> RefOr<Schema> {
     let rules = crate::PasswordRules::default();
     done(
         string()
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::Password)))
             .min_length(Some(rules.min_length))
             .max_length(Some(rules.max_length))
-            .description(Some("the same password again")),
+            .description(Some(description)),
     )
 }
 

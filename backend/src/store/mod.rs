@@ -191,6 +191,39 @@ pub trait Store: Users + Sessions + Tokens + MailQueue + Throttles + Send + Sync
     async fn ping(&self) -> StoreResult<()>;
 }
 
+/// The whole `Store` for a backend module: every concern's SQL (see each concern's
+/// module), the backend's name and its migrations.
+macro_rules! impl_store {
+    ($store:ident, $name:literal, $migrations:tt) => {
+        static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!($migrations);
+
+        super::users::impl_users!($store);
+        super::sessions::impl_sessions!($store);
+        super::tokens::impl_tokens!($store);
+        super::mail::impl_mail_queue!($store);
+        super::throttle::impl_throttles!($store);
+
+        #[async_trait::async_trait]
+        impl super::Store for $store {
+            fn backend(&self) -> &'static str {
+                $name
+            }
+
+            async fn migrate(&self) -> super::StoreResult<()> {
+                MIGRATOR.run(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn ping(&self) -> super::StoreResult<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+use impl_store;
+
 /// Opens the database the URL names: `sqlite://...` or `postgres://...`.
 pub async fn connect(url: &str) -> StoreResult<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {

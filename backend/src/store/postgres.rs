@@ -1,14 +1,11 @@
 //! The scale-out backend: Postgres, shared by every Latchkey instance behind a load
 //! balancer. Timestamps are TIMESTAMPTZ.
 
-use super::{Store, StoreError, StoreResult};
-use async_trait::async_trait;
+use super::{StoreError, StoreResult};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 use std::time::Duration;
 use time::OffsetDateTime;
-
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
 pub struct PostgresStore {
     pool: PgPool,
@@ -41,11 +38,7 @@ const CLAIM_DUE_MAIL: &str = "UPDATE mail_queue SET next_attempt_at = $1 WHERE i
         FOR UPDATE SKIP LOCKED) \
      RETURNING id, payload, attempts, next_attempt_at, created_at";
 
-super::users::impl_users!(PostgresStore);
-super::sessions::impl_sessions!(PostgresStore);
-super::tokens::impl_tokens!(PostgresStore);
-super::mail::impl_mail_queue!(PostgresStore);
-super::throttle::impl_throttles!(PostgresStore);
+super::impl_store!(PostgresStore, "postgres", "migrations/postgres");
 
 impl PostgresStore {
     pub async fn connect(url: &str) -> StoreResult<PostgresStore> {
@@ -55,22 +48,5 @@ impl PostgresStore {
             .connect(url)
             .await?;
         Ok(PostgresStore { pool })
-    }
-}
-
-#[async_trait]
-impl Store for PostgresStore {
-    fn backend(&self) -> &'static str {
-        "postgres"
-    }
-
-    async fn migrate(&self) -> StoreResult<()> {
-        MIGRATOR.run(&self.pool).await?;
-        Ok(())
-    }
-
-    async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
     }
 }

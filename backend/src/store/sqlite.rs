@@ -1,15 +1,12 @@
 //! The embedded backend: one SQLite file in WAL mode. Writers wait (busy timeout) rather
 //! than fail, and timestamps are stored as Unix seconds.
 
-use super::{Store, StoreError, StoreResult};
-use async_trait::async_trait;
+use super::{StoreError, StoreResult};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 use std::str::FromStr;
 use std::time::Duration;
 use time::OffsetDateTime;
-
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -66,11 +63,7 @@ const CLAIM_DUE_MAIL: &str = "UPDATE mail_queue SET next_attempt_at = $1 WHERE i
        (SELECT id FROM mail_queue WHERE next_attempt_at <= $2 ORDER BY created_at LIMIT $3) \
      RETURNING id, payload, attempts, next_attempt_at, created_at";
 
-super::users::impl_users!(SqliteStore);
-super::sessions::impl_sessions!(SqliteStore);
-super::tokens::impl_tokens!(SqliteStore);
-super::mail::impl_mail_queue!(SqliteStore);
-super::throttle::impl_throttles!(SqliteStore);
+super::impl_store!(SqliteStore, "sqlite", "migrations/sqlite");
 
 impl SqliteStore {
     pub async fn connect(url: &str) -> StoreResult<SqliteStore> {
@@ -97,23 +90,6 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         Ok(SqliteStore { pool })
-    }
-}
-
-#[async_trait]
-impl Store for SqliteStore {
-    fn backend(&self) -> &'static str {
-        "sqlite"
-    }
-
-    async fn migrate(&self) -> StoreResult<()> {
-        MIGRATOR.run(&self.pool).await?;
-        Ok(())
-    }
-
-    async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
     }
 }
 
