@@ -10,9 +10,22 @@ use domain::AuthRules;
 use secrecy::ExposeSecret;
 use std::sync::Arc;
 
-/// Everything a request handler needs, cheap to clone (all shared).
+/// Everything a request handler needs. Handlers and middleware clone it for every
+/// request, so a clone is one reference count.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What every request shares: the configuration, the store, the blob store, the CPU pool
+/// and the hasher on it, the secret key and the mailer.
+pub struct Shared {
     pub config: Arc<Config>,
     pub store: Arc<dyn Store>,
     pub blobs: Arc<dyn BlobStore>,
@@ -52,7 +65,7 @@ impl AppState {
         store.migrate().await?;
         let mailer = Mailer::new(&config, &secret).map_err(StartupError::Mail)?;
         let cpu = CpuPool::new(config.hash_workers);
-        Ok(AppState {
+        Ok(AppState(Arc::new(Shared {
             hasher: PasswordHasher::new(cpu.clone()),
             cpu,
             blobs: Arc::new(FileBlobStore::new(config.data_dir.join("blobs"))),
@@ -60,7 +73,7 @@ impl AppState {
             store,
             secret,
             mailer,
-        })
+        })))
     }
 
     pub fn rules(&self) -> &AuthRules {
