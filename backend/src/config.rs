@@ -210,7 +210,32 @@ impl Config {
                 token_defaults.login_code_attempts,
                 1..=20,
             ),
+            api_token_default_days: reader.number(
+                "API_TOKEN_DEFAULT_DAYS",
+                token_defaults.api_token_default_days,
+                1..=3650,
+            ),
+            api_token_max_days: reader.number(
+                "API_TOKEN_MAX_DAYS",
+                token_defaults.api_token_max_days,
+                1..=3650,
+            ),
+            signed_url_seconds: reader.number(
+                "SIGNED_URL_SECONDS",
+                token_defaults.signed_url_seconds,
+                1..=3600,
+            ),
+            ticket_seconds: reader.number(
+                "TICKET_SECONDS",
+                token_defaults.ticket_seconds,
+                1..=86_400,
+            ),
         };
+        if tokens.api_token_default_days > tokens.api_token_max_days {
+            reader.problem(
+                "LATCHKEY_API_TOKEN_DEFAULT_DAYS is larger than LATCHKEY_API_TOKEN_MAX_DAYS",
+            );
+        }
         let mail_per_address = reader.number("MAIL_PER_ADDRESS_PER_HOUR", 5u32, 1..=1000);
         let log_filter = reader.parse("LOG", "info".to_owned(), |s| Ok(s.to_owned()));
         let log_format = reader.parse("LOG_FORMAT", LogFormat::Text, |s| match s {

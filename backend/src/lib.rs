@@ -7,6 +7,7 @@
 //! HTTP types.
 
 pub mod blobs;
+pub mod clock;
 pub mod config;
 pub mod cpu;
 pub mod mail;

@@ -26,6 +26,10 @@ pub enum Purpose {
     LoginCode,
     /// The key that encrypts mail waiting in the queue.
     MailQueueKey,
+    /// Personal API tokens.
+    ApiToken,
+    /// Signed URLs and tickets.
+    Grant,
 }
 
 impl Purpose {
@@ -35,8 +39,17 @@ impl Purpose {
             Purpose::Token => b"latchkey/token/v1",
             Purpose::LoginCode => b"latchkey/login-code/v1",
             Purpose::MailQueueKey => b"latchkey/mail-queue-key/v1",
+            Purpose::ApiToken => b"latchkey/api-token/v1",
+            Purpose::Grant => b"latchkey/grant/v1",
         }
     }
+}
+
+/// A new random secret for a link, token or ticket: 256 bits, base64url (43 characters).
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
 }
 
 impl SecretKey {

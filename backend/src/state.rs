@@ -1,4 +1,5 @@
 use crate::blobs::{BlobStore, FileBlobStore};
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::cpu::CpuPool;
 use crate::mail::{self, Mailer};
@@ -27,6 +28,8 @@ impl std::ops::Deref for AppState {
 /// and the hasher on it, the secret key and the mailer.
 pub struct Shared {
     pub config: Arc<Config>,
+    /// What time it is for the services (tests move it forward).
+    pub clock: Clock,
     pub store: Arc<dyn Store>,
     pub blobs: Arc<dyn BlobStore>,
     /// CPU-heavy work (hashing, image decoding) runs here, at most one job per CPU.
@@ -69,6 +72,7 @@ impl AppState {
             hasher: PasswordHasher::new(cpu.clone()),
             cpu,
             blobs: Arc::new(FileBlobStore::new(config.data_dir.join("blobs"))),
+            clock: Clock::default(),
             config: Arc::new(config),
             store,
             secret,

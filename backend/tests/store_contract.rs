@@ -2,10 +2,10 @@
 
 use backend::store::testing::{TestBackend, TestDatabase};
 use backend::store::{
-    self, NewPassword, NewUserRecord, PictureRef, QueuedMail, SessionRecord, Store, StoreError,
-    TokenPurpose, TokenRecord, Unique,
+    self, ApiTokenRecord, GrantKind, GrantRecord, NewPassword, NewUserRecord, PictureRef,
+    QueuedMail, SessionRecord, Store, StoreError, TokenPurpose, TokenRecord, Unique,
 };
-use domain::{ProfileChanges, Role};
+use domain::{ProfileChanges, Role, Scope};
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 
@@ -915,6 +915,132 @@ async fn a_deletion_is_all_or_nothing(store: Arc<dyn Store>, db: &TestDatabase) 
     assert_eq!(throttle_count(&store, &other_key).await, Some(1));
 }
 
+async fn api_tokens_are_listed_found_revoked_and_checked(store: Arc<dyn Store>) {
+    let ada = new_user("tokenada", "tokenada@example.org");
+    let bob = new_user("tokenbob", "tokenbob@example.org");
+    store.insert_user(&ada).await.unwrap();
+    store.insert_user(&bob).await.unwrap();
+    let t = now();
+    let token = |id: &str, owner: &str, hash: &str, created: OffsetDateTime| ApiTokenRecord {
+        id: id.into(),
+        user_id: owner.into(),
+        name: format!("token {id}"),
+        secret_hash: hash.into(),
+        scopes: vec![Scope::Read, Scope::Write],
+        created_at: created,
+        expires_at: created + Duration::days(90),
+        last_used_at: None,
+        revoked_at: None,
+    };
+    let first = token("t1", &ada.id, "h1", t - Duration::minutes(2));
+    let read_only = ApiTokenRecord {
+        scopes: vec![Scope::Read],
+        ..token("t2", &ada.id, "h2", t - Duration::minutes(1))
+    };
+    store.insert_api_token(&first).await.unwrap();
+    store.insert_api_token(&read_only).await.unwrap();
+    store
+        .insert_api_token(&token("t3", &bob.id, "h3", t))
+        .await
+        .unwrap();
+    let listed: Vec<ApiTokenRecord> = store.api_tokens_of(&ada.id).await.unwrap();
+    assert_eq!(
+        listed,
+        [read_only.clone(), first.clone()],
+        "newest first, and only ada's"
+    );
+    assert_eq!(
+        store.api_token(&ada.id, "t1").await.unwrap(),
+        Some(first.clone())
+    );
+    assert_eq!(store.api_token(&ada.id, "t3").await.unwrap(), None, "bob's");
+
+    assert_eq!(
+        store.live_api_token("h1", t).await.unwrap(),
+        Some(first.clone())
+    );
+    assert_eq!(store.live_api_token("nope", t).await.unwrap(), None);
+    let later = t + Duration::days(91);
+    assert_eq!(
+        store.live_api_token("h1", later).await.unwrap(),
+        None,
+        "expired"
+    );
+
+    store.touch_api_token("t1", t).await.unwrap();
+    let touched = store.api_token(&ada.id, "t1").await.unwrap().unwrap();
+    assert_eq!(touched.last_used_at, Some(t));
+
+    assert!(
+        !store.revoke_api_token(&bob.id, "t1", t).await.unwrap(),
+        "not bob's"
+    );
+    assert!(store.revoke_api_token(&ada.id, "t1", t).await.unwrap());
+    assert_eq!(store.live_api_token("h1", t).await.unwrap(), None);
+    let revoked = store.api_token(&ada.id, "t1").await.unwrap().unwrap();
+    assert_eq!((revoked.revoked_at, revoked.expires_at), (Some(t), t));
+    assert!(store.live_api_token("h2", t).await.unwrap().is_some());
+
+    // A second token with the same secret hash is a conflict, never a second token.
+    let clash = store.insert_api_token(&token("t4", &ada.id, "h2", t)).await;
+    assert!(matches!(clash, Err(StoreError::Conflict(_))), "{clash:?}");
+    // Deleting the account takes its tokens with it.
+    assert!(store.delete_user(&ada.id, "login:x").await.unwrap());
+    assert!(store.api_tokens_of(&ada.id).await.unwrap().is_empty());
+}
+
+async fn grants_are_spent_once(store: Arc<dyn Store>) {
+    let user = new_user("granter", "granter@example.org");
+    store.insert_user(&user).await.unwrap();
+    let t = now();
+    let grant = |hash: &str, kind: GrantKind, target: Option<&str>| GrantRecord {
+        id_hash: hash.into(),
+        user_id: user.id.clone(),
+        kind,
+        target: target.map(str::to_owned),
+        created_at: t,
+        expires_at: t + Duration::seconds(30),
+    };
+    let signed = grant("g1", GrantKind::SignedUrl, Some("/account?x=1"));
+    store.insert_grant(&signed).await.unwrap();
+    store
+        .insert_grant(&grant("g2", GrantKind::Ticket, None))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .consume_grant("g1", GrantKind::Ticket, t)
+            .await
+            .unwrap(),
+        None,
+        "another kind"
+    );
+    assert_eq!(
+        store
+            .consume_grant("g1", GrantKind::SignedUrl, t)
+            .await
+            .unwrap(),
+        Some(signed)
+    );
+    assert_eq!(
+        store
+            .consume_grant("g1", GrantKind::SignedUrl, t)
+            .await
+            .unwrap(),
+        None,
+        "once"
+    );
+    let late = t + Duration::seconds(30);
+    assert_eq!(
+        store
+            .consume_grant("g2", GrantKind::Ticket, late)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(store.delete_expired_grants(late).await.unwrap(), 1);
+}
+
 /// A count the database holds out of range (negative, say) reads as the largest, on
 /// both backends: every limit is reached, never skipped.
 async fn counts_out_of_range_fail_closed(store: Arc<dyn Store>, db: &TestDatabase) {
@@ -1000,7 +1126,9 @@ contract!(
     mail_is_claimed_retried_and_removed,
     migrations_are_idempotent,
     throttle_slots_are_never_overbooked,
-    token_guesses_are_counted_before_they_are_compared;
+    token_guesses_are_counted_before_they_are_compared,
+    api_tokens_are_listed_found_revoked_and_checked,
+    grants_are_spent_once;
     with_database:
     a_password_change_is_all_or_nothing,
     a_password_reset_is_all_or_nothing,

@@ -31,6 +31,19 @@ pub enum AppError {
     /// 403: signed in, but not allowed.
     #[error("You are not allowed to do this")]
     Forbidden,
+    /// 403: the route takes a browser session, and the caller came with an API token (a
+    /// token never mints tokens or trades itself for a session).
+    #[error("This needs a signed-in session; an API token cannot do it")]
+    SessionRequired,
+    /// 403: the API token lacks the scope the route needs.
+    #[error("This API token lacks the `{scope}` scope")]
+    InsufficientScope {
+        /// The scope the route needs.
+        scope: String,
+    },
+    /// 403: an administrator acting as the account cannot make credentials for it.
+    #[error("Not while acting as another account")]
+    Impersonating,
     /// 403: registration is closed or by invitation only.
     #[error("{message}")]
     RegistrationDisabled {
@@ -109,6 +122,9 @@ impl AppError {
             AppError::InvalidCredentials => "invalid_credentials",
             AppError::Unauthenticated => "unauthenticated",
             AppError::Forbidden => "forbidden",
+            AppError::SessionRequired => "session_required",
+            AppError::Impersonating => "impersonating",
+            AppError::InsufficientScope { .. } => "insufficient_scope",
             AppError::RegistrationDisabled { .. } => "registration_disabled",
             AppError::CrossOriginRequest => "cross_origin_request",
             AppError::EmailNotVerified => "email_not_verified",
@@ -131,6 +147,9 @@ impl AppError {
             AppError::BadRequest { .. } | AppError::InvalidToken => 400,
             AppError::InvalidCredentials | AppError::Unauthenticated => 401,
             AppError::Forbidden
+            | AppError::SessionRequired
+            | AppError::Impersonating
+            | AppError::InsufficientScope { .. }
             | AppError::RegistrationDisabled { .. }
             | AppError::EmailNotVerified
             | AppError::CrossOriginRequest => 403,

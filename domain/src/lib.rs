@@ -11,6 +11,7 @@
 //! `Password::parse` (the server turns it on; the browser bundle stays small without it).
 
 mod account;
+mod api_token;
 mod device;
 mod email;
 pub mod error;
@@ -28,6 +29,10 @@ mod username;
 
 pub use account::{
     Credentials, LoginId, NewAccount, PasswordChangeInput, PasswordResetInput, RegisterInput,
+};
+pub use api_token::{
+    ApiToken, CreatedApiToken, GeneratedPassword, NewApiToken, NewApiTokenInput, Scope,
+    SignUrlInput, SignedUrl, Ticket, TicketCheck, TOKEN_NAME_MAX,
 };
 pub use device::{describe_user_agent, AccountExport, Device};
 pub use email::Email;

@@ -5,7 +5,7 @@
 
 use crate::{timezones, UsernameRules, BIO_MAX, EARLIEST_BIRTH_YEAR, NAME_MAX};
 use utoipa::openapi::schema::{
-    AnyOfBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type,
+    AnyOfBuilder, ArrayBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type,
 };
 use utoipa::openapi::RefOr;
 
@@ -169,4 +169,55 @@ pub fn timezone() -> RefOr<Schema> {
 /// An interface language the profile takes.
 pub fn language() -> RefOr<Schema> {
     done(string().enum_values(Some(crate::SUPPORTED_LANGUAGES.iter().copied())))
+}
+
+/// An API token's name.
+pub fn token_name() -> RefOr<Schema> {
+    done(
+        string()
+            .min_length(Some(1))
+            .max_length(Some(crate::TOKEN_NAME_MAX))
+            .pattern(Some(
+                "^[^\\u0000-\\u001f\\u007f-\\u009f]*\\S[^\\u0000-\\u001f\\u007f-\\u009f]*$",
+            )),
+    )
+}
+
+/// An API token's lifetime in days (under the default rules; `/auth/rules` says the
+/// configured ones); absent or null for the default.
+pub fn token_days() -> RefOr<Schema> {
+    let rules = crate::TokenRules::default();
+    done(
+        ObjectBuilder::new()
+            .schema_type(SchemaType::from_iter([Type::Integer, Type::Null]))
+            .minimum(Some(1))
+            .maximum(Some(rules.api_token_max_days))
+            .description(Some(format!(
+                "from 1 to api_token_max_days ({}); by default api_token_default_days ({})",
+                rules.api_token_max_days, rules.api_token_default_days
+            ))),
+    )
+}
+
+/// An API token's scopes; absent or null for all of them.
+pub fn token_scopes() -> RefOr<Schema> {
+    let scope = string().enum_values(Some(crate::Scope::ALL.map(crate::Scope::as_str)));
+    RefOr::T(Schema::Array(
+        ArrayBuilder::new()
+            .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+            .items(scope.build())
+            .description(Some("read, write, or both (the default)"))
+            .build(),
+    ))
+}
+
+/// A path of this site.
+pub fn site_path() -> RefOr<Schema> {
+    done(
+        string()
+            .pattern(Some(
+                "^/(?:[^/\\\\\\u0000-\\u001f\\u007f-\\u009f][^\\\\\\u0000-\\u001f\\u007f-\\u009f]*)?$",
+            ))
+            .description(Some("a path of this site, such as /account")),
+    )
 }

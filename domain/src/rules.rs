@@ -26,7 +26,7 @@ pub struct AuthRules {
     pub require_verified_email: bool,
 }
 
-/// How long mailed links and codes live.
+/// How long mailed links, codes, API tokens, signed URLs and tickets live.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenRules {
@@ -38,6 +38,14 @@ pub struct TokenRules {
     pub login_code_minutes: u32,
     /// Wrong guesses a sign-in code survives.
     pub login_code_attempts: u32,
+    /// How long a new API token lives when its creator does not say, in days.
+    pub api_token_default_days: u32,
+    /// The longest an API token may live, in days.
+    pub api_token_max_days: u32,
+    /// How long a signed URL works, in seconds.
+    pub signed_url_seconds: u32,
+    /// How long a ticket works, in seconds.
+    pub ticket_seconds: u32,
 }
 
 impl Default for TokenRules {
@@ -47,6 +55,10 @@ impl Default for TokenRules {
             reset_minutes: 30,
             login_code_minutes: 10,
             login_code_attempts: 5,
+            api_token_default_days: 90,
+            api_token_max_days: 365,
+            signed_url_seconds: 30,
+            ticket_seconds: 300,
         }
     }
 }

@@ -17,11 +17,13 @@ pub enum Template {
     EmailChangeRequested,
     EmailInUse,
     PasswordChanged,
+    ApiTokenCreated,
+    ApiTokenSummary,
     Test,
 }
 
 impl Template {
-    pub const ALL: [Template; 8] = [
+    pub const ALL: [Template; 10] = [
         Template::VerifyEmail,
         Template::ResetPassword,
         Template::LoginCode,
@@ -29,6 +31,8 @@ impl Template {
         Template::EmailChangeRequested,
         Template::EmailInUse,
         Template::PasswordChanged,
+        Template::ApiTokenCreated,
+        Template::ApiTokenSummary,
         Template::Test,
     ];
 
@@ -41,6 +45,8 @@ impl Template {
             Template::EmailChangeRequested => "email_change_requested",
             Template::EmailInUse => "email_in_use",
             Template::PasswordChanged => "password_changed",
+            Template::ApiTokenCreated => "api_token_created",
+            Template::ApiTokenSummary => "api_token_summary",
             Template::Test => "test",
         }
     }

@@ -15,11 +15,13 @@ pub async fn run_periodically(state: AppState, every: Duration) {
     }
 }
 
-/// Deletes expired sessions and tokens, and throttle windows that ended a day ago.
+/// Deletes expired sessions, tokens and grants, and throttle windows that ended a day
+/// ago.
 pub async fn sweep(state: &AppState) -> Result<(), crate::store::StoreError> {
     let now = OffsetDateTime::now_utc();
     let sessions = state.store.delete_expired_sessions(now).await?;
-    let tokens = state.store.delete_expired_tokens(now).await?;
+    let tokens = state.store.delete_expired_tokens(now).await?
+        + state.store.delete_expired_grants(now).await?;
     let window = i64::try_from(state.rules().throttle.window_seconds).unwrap_or(i64::MAX);
     let keep = time::Duration::seconds(window) + time::Duration::days(1);
     let windows = state.store.prune_throttle(now - keep).await?;

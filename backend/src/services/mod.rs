@@ -7,15 +7,17 @@
 //! Imports run one way, from the workflows down to the leaves:
 //!
 //! - workflows: `accounts`, `email`, `recovery`, `codes`, `pictures`, `sessions`,
-//!   `maintenance`;
+//!   `api_tokens`, `grants` (signed URLs and tickets), `maintenance`;
 //! - leaves they share: `users` (finding accounts), `credentials` (checking passwords
 //!   under the throttle), `notices` (mail that several workflows send), `tokens`
 //!   (one-time links), `throttle`, `passwords` (the hasher).
 
 pub mod accounts;
+pub mod api_tokens;
 pub mod codes;
 pub mod credentials;
 pub mod email;
+pub mod grants;
 pub mod maintenance;
 pub mod notices;
 pub mod passwords;

@@ -5,7 +5,7 @@ use super::tokens;
 use crate::mail::{Outgoing, Template};
 use crate::store::TokenPurpose;
 use crate::AppState;
-use domain::{AppError, User};
+use domain::{ApiToken, AppError, User};
 
 /// Mails `user` a link that verifies their current address.
 pub async fn send_verification(state: &AppState, user: &User) -> Result<(), AppError> {
@@ -33,4 +33,49 @@ pub async fn password_changed(state: &AppState, user: &User) {
     if let Err(error) = state.send_mail(notice).await {
         tracing::warn!(user_id = %user.id, %error, "could not queue the password notice");
     }
+}
+
+/// The notice that follows the creation of an API token.
+pub async fn api_token_created(state: &AppState, user: &User, token: &ApiToken) {
+    let notice = token_mail(Template::ApiTokenCreated, user, token);
+    if let Err(error) = state.send_mail(notice).await {
+        tracing::warn!(user_id = %user.id, %error, "could not queue the API token notice");
+    }
+}
+
+/// A summary of one of `user`'s API tokens (never its secret), at their request.
+pub async fn api_token_summary(
+    state: &AppState,
+    user: &User,
+    token: &ApiToken,
+) -> Result<(), AppError> {
+    state
+        .send_mail(token_mail(Template::ApiTokenSummary, user, token))
+        .await
+}
+
+fn token_mail(template: Template, user: &User, token: &ApiToken) -> Outgoing {
+    let moment = |at: time::OffsetDateTime| {
+        at.format(&time::format_description::well_known::Rfc2822)
+            .unwrap_or_else(|_| at.to_string())
+    };
+    let scopes = token
+        .scopes
+        .iter()
+        .map(|scope| scope.as_str())
+        .collect::<Vec<_>>()
+        .join(" and ");
+    Outgoing::new(template, &user.email, &user.language)
+        .with("name", user.display_name())
+        .with("token_name", token.name.clone())
+        .with("scopes", scopes)
+        .with("created", moment(token.created_at))
+        .with("expires", moment(token.expires_at))
+        .with(
+            "last_used",
+            token
+                .last_used_at
+                .map(moment)
+                .unwrap_or_else(|| "never".into()),
+        )
 }

@@ -113,6 +113,26 @@ impl PasswordHasher {
     }
 }
 
+/// The characters a generated password is made of: letters and digits without the ones
+/// people confuse (0/O, 1/l/I), and a few symbols that survive copy and paste.
+const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789-_.!";
+
+/// A strong random password that `rules` accept: 24 characters from a 61-character
+/// alphabet (about 142 bits) unless the rules ask for another length.
+pub fn generate(rules: &domain::PasswordRules) -> String {
+    use rand::Rng;
+    let length = 24.clamp(rules.min_length, rules.max_length);
+    loop {
+        let password: String = (0..length)
+            .map(|_| char::from(ALPHABET[rand::rngs::OsRng.gen_range(0..ALPHABET.len())]))
+            .collect();
+        // A random 24 characters is never common, but the rule is the rule.
+        if Password::parse(&password, rules, &[]).is_ok() {
+            return password;
+        }
+    }
+}
+
 fn uses_current_parameters(hash: &PasswordHash<'_>) -> bool {
     hash.algorithm == argon2::ARGON2ID_IDENT
         && Params::try_from(hash).is_ok_and(|p| {
@@ -152,6 +172,20 @@ mod tests {
             .await
             .unwrap();
         assert!(!wrong.valid);
+    }
+
+    #[test]
+    fn generated_passwords_satisfy_the_policy() {
+        let rules = domain::PasswordRules::default();
+        let first = generate(&rules);
+        assert_eq!(first.chars().count(), 24);
+        assert!(Password::parse(&first, &rules, &[]).is_ok());
+        assert_ne!(first, generate(&rules));
+        let long = domain::PasswordRules {
+            min_length: 40,
+            ..rules
+        };
+        assert_eq!(generate(&long).chars().count(), 40);
     }
 
     #[tokio::test]

@@ -32,6 +32,10 @@ pub struct SignIn {
     pub user_agent: Option<String>,
     /// The client address it signed in from.
     pub address: String,
+    /// When an administrator acts as this account: who. (Impersonation comes with the
+    /// administration pages; nothing sets it yet.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impersonator: Option<String>,
 }
 
 impl SignIn {
@@ -44,6 +48,16 @@ impl SignIn {
             last_seen_at: now,
             user_agent: client.user_agent.clone(),
             address: client.address.to_string(),
+            impersonator: None,
+        }
+    }
+
+    /// Whether this session may make credentials (API tokens, signed URLs, tickets): not
+    /// while an administrator acts as the account (403 `impersonating`).
+    pub fn may_make_credentials(&self) -> Result<(), AppError> {
+        match self.impersonator {
+            None => Ok(()),
+            Some(_) => Err(AppError::Impersonating),
         }
     }
 }

@@ -3,18 +3,13 @@
 //! expired, spent, replaced, another flow's) answers the same `InvalidToken`.
 
 use super::throttle;
-use crate::secrets::Purpose;
+use crate::secrets::{random_token, Purpose};
 use crate::store::{TokenPurpose, TokenRecord, UserRecord};
 use crate::AppState;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use domain::AppError;
 use domain::Email;
-use rand::RngCore;
 use time::OffsetDateTime;
 
-/// Tokens are 32 random bytes, base64url: 43 characters.
-const TOKEN_BYTES: usize = 32;
 const MAX_TOKEN_LENGTH: usize = 128;
 
 /// The key a token is stored and looked up under: its keyed hash, never the token
@@ -32,9 +27,7 @@ pub async fn issue(
     email: &str,
     lifetime: time::Duration,
 ) -> Result<String, AppError> {
-    let mut bytes = [0u8; TOKEN_BYTES];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let token = random_token();
     let now = OffsetDateTime::now_utc();
     state
         .store

@@ -12,6 +12,8 @@
 //! The backend is chosen by the database URL's scheme. Queries are runtime
 //! `sqlx::query_as`; `sqlx::Any` is not used.
 
+mod api_tokens;
+mod grants;
 mod mail;
 mod postgres;
 mod sessions;
@@ -21,6 +23,8 @@ mod throttle;
 mod tokens;
 mod users;
 
+pub use api_tokens::ApiTokens;
+pub use grants::Grants;
 pub use mail::MailQueue;
 pub use postgres::PostgresStore;
 pub use sessions::Sessions;
@@ -30,7 +34,7 @@ pub use tokens::Tokens;
 pub use users::Users;
 
 use async_trait::async_trait;
-use domain::{Role, User};
+use domain::{Role, Scope, User};
 use std::sync::Arc;
 use time::OffsetDateTime;
 
@@ -138,6 +142,61 @@ pub struct ThrottleWindow {
     pub started_at: OffsetDateTime,
 }
 
+/// A personal API token as stored: its secret only as a keyed hash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiTokenRecord {
+    pub id: String,
+    pub user_id: String,
+    pub name: String,
+    pub secret_hash: String,
+    pub scopes: Vec<Scope>,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub last_used_at: Option<OffsetDateTime>,
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+/// What a one-time sign-in grant is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GrantKind {
+    /// A signed URL: a GET of it signs the browser in.
+    SignedUrl,
+    /// A ticket: sent once to sign in elsewhere.
+    Ticket,
+}
+
+impl GrantKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GrantKind::SignedUrl => "signed_url",
+            GrantKind::Ticket => "ticket",
+        }
+    }
+
+    fn parse(text: &str) -> StoreResult<GrantKind> {
+        match text {
+            "signed_url" => Ok(GrantKind::SignedUrl),
+            "ticket" => Ok(GrantKind::Ticket),
+            other => Err(StoreError::Corrupt {
+                column: "kind",
+                reason: format!("unknown grant kind {other:?}"),
+            }),
+        }
+    }
+}
+
+/// A signed URL or a ticket, as stored: only its keyed hash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GrantRecord {
+    pub id_hash: String,
+    pub user_id: String,
+    pub kind: GrantKind,
+    /// For a signed URL: the path and query it was made for.
+    pub target: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
 /// A new password and what must change with it, written together or not at all (see
 /// `Store::change_password`).
 #[derive(Clone, Copy, Debug)]
@@ -182,7 +241,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// The whole store: every concern, on one database.
 #[async_trait]
-pub trait Store: Users + Sessions + Tokens + MailQueue + Throttles + Send + Sync + 'static {
+pub trait Store:
+    Users + Sessions + Tokens + MailQueue + Throttles + ApiTokens + Grants + Send + Sync + 'static
+{
     /// `sqlite` or `postgres`, for logs.
     fn backend(&self) -> &'static str;
     /// Brings the schema up to date.
@@ -202,6 +263,8 @@ macro_rules! impl_store {
         super::tokens::impl_tokens!($store);
         super::mail::impl_mail_queue!($store);
         super::throttle::impl_throttles!($store);
+        super::api_tokens::impl_api_tokens!($store);
+        super::grants::impl_grants!($store);
 
         #[async_trait::async_trait]
         impl super::Store for $store {
@@ -265,6 +328,26 @@ fn unique_by_constraint(name: &str) -> Unique {
 /// as the largest, so that every limit it is compared with is reached (fails closed).
 fn count(stored: i64) -> u32 {
     u32::try_from(stored).unwrap_or(u32::MAX)
+}
+
+/// Scopes as stored: their names, space-separated.
+fn scopes_text(scopes: &[Scope]) -> String {
+    scopes
+        .iter()
+        .map(|scope| scope.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn parse_scopes(text: &str) -> StoreResult<Vec<Scope>> {
+    text.split_whitespace()
+        .map(|name| {
+            Scope::parse(name).ok_or_else(|| StoreError::Corrupt {
+                column: "scopes",
+                reason: format!("unknown scope {name:?}"),
+            })
+        })
+        .collect()
 }
 
 fn parse_role(text: &str) -> StoreResult<Role> {
