@@ -3,7 +3,7 @@
 //! more.
 
 use crate::{FieldErrors, TokenRules};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use time::OffsetDateTime;
 
 /// What an API token lets its bearer do.
@@ -93,10 +93,24 @@ pub struct NewApiTokenInput {
     /// How many days it lives: from 1 to `api_token_max_days` (`/auth/rules`); by
     /// default `api_token_default_days`.
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::token_days))]
+    #[serde(deserialize_with = "whole_days")]
     pub expires_in_days: Option<u32>,
     /// What it may do; by default every scope.
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::token_scopes))]
     pub scopes: Option<Vec<Scope>>,
+}
+
+/// A whole number of days as JSON counts integers (`7`, and `7.0` alike); anything else is
+/// refused by name.
+fn whole_days<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u32>, D::Error> {
+    let Some(days) = Option::<f64>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    if days.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&days) {
+        Ok(Some(days as u32))
+    } else {
+        Err(serde::de::Error::custom("a whole number of days"))
+    }
 }
 
 /// A checked request for a new token.
@@ -233,6 +247,28 @@ mod tests {
             .parse(&rules)
             .unwrap();
         assert_eq!((token.days, token.scopes), (365, vec![Scope::Read]));
+    }
+
+    #[test]
+    fn days_are_whole_numbers_however_written() {
+        let read = |json: &str| serde_json::from_str::<NewApiTokenInput>(json);
+        assert_eq!(
+            read(r#"{"expires_in_days": 7}"#).unwrap().expires_in_days,
+            Some(7)
+        );
+        assert_eq!(
+            read(r#"{"expires_in_days": 7.0}"#).unwrap().expires_in_days,
+            Some(7)
+        );
+        assert_eq!(
+            read(r#"{"expires_in_days": null}"#)
+                .unwrap()
+                .expires_in_days,
+            None
+        );
+        assert_eq!(read("{}").unwrap().expires_in_days, None);
+        assert!(read(r#"{"expires_in_days": 7.5}"#).is_err());
+        assert!(read(r#"{"expires_in_days": -1}"#).is_err());
     }
 
     #[test]

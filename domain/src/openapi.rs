@@ -206,6 +206,7 @@ pub fn token_scopes() -> RefOr<Schema> {
         ArrayBuilder::new()
             .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
             .items(scope.build())
+            .min_items(Some(1))
             .description(Some("read, write, or both (the default)"))
             .build(),
     ))

@@ -12,6 +12,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use backend::config::Config;
 use backend::request::with_request_id;
+use backend::services::grants;
 use backend::AppState;
 use backend::ClientInfo;
 use ipnet::IpNet;
@@ -95,6 +96,45 @@ pub async fn page_user(
         }
     }
     next.run(request).await
+}
+
+/// Redeems a signed URL: a GET with a `sign` parameter signs the browser in as the one
+/// who signed it (a new session), once, and is sent on to the same URL without it. A
+/// signature that does not work (unknown, expired, spent, or made for another URL) signs
+/// nobody in; the browser is sent on all the same.
+pub async fn signed_url(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let signature = matches!(*request.method(), Method::GET | Method::HEAD)
+        .then(|| request.uri().query())
+        .flatten()
+        .and_then(|query| {
+            url::form_urlencoded::parse(query.as_bytes())
+                .find(|(name, _)| name == grants::SIGN_PARAM)
+                .map(|(_, value)| value.into_owned())
+        });
+    let Some(signature) = signature else {
+        return next.run(request).await;
+    };
+    let target = grants::target(request.uri().path(), request.uri().query());
+    match grants::redeem_signed_url(&state, &signature, &target).await {
+        Ok(user) => {
+            let session = request.extensions().get::<Session>();
+            let client = request.extensions().get::<ClientInfo>();
+            if let (Some(session), Some(client)) = (session, client) {
+                if let Err(error) = app::api::session::sign_in(session, &user, client).await {
+                    return error_response(&error);
+                }
+            }
+        }
+        Err(AppError::InvalidToken) => {
+            tracing::info!("a signed URL that does not work was followed");
+        }
+        Err(error) => return error_response(&error),
+    }
+    let mut response = axum::http::StatusCode::FOUND.into_response();
+    if let Ok(location) = HeaderValue::from_str(&target) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
 }
 
 /// Works out who the client is. The socket's peer, unless that peer is a trusted proxy:

@@ -133,10 +133,14 @@ pub fn app(state: AppState, leptos_options: LeptosOptions) -> Router {
     Router::new()
         .route("/healthz", get(health))
         .nest("/api/v1", rest::router(&config))
-        .with_state(state)
+        .with_state(state.clone())
         .route(UploadPicture::PATH, upload_picture)
         .nest_service("/pkg", bundle)
         .fallback_service(pages)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::signed_url,
+        ))
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(
             config.clone(),

@@ -63,6 +63,19 @@ pub async fn current_user(state: &AppState, session: &Session) -> Result<Option<
     }
 }
 
+/// Refuses (403 `impersonating`) to make credentials (API tokens, signed URLs, tickets)
+/// in a session where an administrator acts as the account.
+pub async fn may_make_credentials(session: &Session) -> Result<(), AppError> {
+    let sign_in = session
+        .get::<SignIn>(SIGN_IN_KEY)
+        .await
+        .map_err(internal_error)?;
+    match sign_in {
+        Some(sign_in) => sign_in.may_make_credentials(),
+        None => Err(AppError::Unauthenticated),
+    }
+}
+
 /// The stored id (keyed hash) of the session a request came with, if it has one.
 pub fn current_id(state: &AppState, session: &Session) -> Option<String> {
     session

@@ -2,7 +2,7 @@
 //! account.
 
 use super::error::{Accepted, ApiError, ApiJson, ErrorBody, OptionalJson};
-use super::extract::{session, Client, CurrentUser};
+use super::extract::{session, Client, ReadUser, SessionUser, WriteUser};
 use app::api::session as browser_session;
 use app::AppError;
 use axum::body::Body;
@@ -20,19 +20,19 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 /// The caller's profile.
-#[utoipa::path(get, path = "/account", tag = "account", security(("session" = [])),
+#[utoipa::path(get, path = "/account", tag = "account", security(("session" = []), ("bearer" = [])),
     responses((status = 200, description = "The profile", body = User)))]
-pub async fn profile(CurrentUser(user): CurrentUser) -> Json<User> {
+pub async fn profile(ReadUser(user): ReadUser) -> Json<User> {
     Json(user)
 }
 
 /// Changes any subset of the editable profile fields; an empty body changes nothing.
-#[utoipa::path(patch, path = "/account", tag = "account", security(("session" = [])),
+#[utoipa::path(patch, path = "/account", tag = "account", security(("session" = []), ("bearer" = [])),
     request_body = Option<ProfilePatch>,
     responses((status = 200, description = "The profile, changed", body = User)))]
 pub async fn update(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    WriteUser(user): WriteUser,
     OptionalJson(patch): OptionalJson<ProfilePatch>,
 ) -> Result<Json<User>, ApiError> {
     Ok(Json(
@@ -52,7 +52,7 @@ pub struct PictureUpload {
 
 /// Replaces the picture: the image is checked by content, decoded with limits, cropped to
 /// a square and re-encoded (which drops its metadata).
-#[utoipa::path(put, path = "/account/picture", tag = "account", security(("session" = [])),
+#[utoipa::path(put, path = "/account/picture", tag = "account", security(("session" = []), ("bearer" = [])),
     request_body(content = PictureUpload, content_type = "multipart/form-data"),
     responses(
         (status = 200, description = "The profile, with its new picture_url", body = User),
@@ -63,7 +63,7 @@ pub struct PictureUpload {
     ))]
 pub async fn upload_picture(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    WriteUser(user): WriteUser,
     request: Request,
 ) -> Result<Json<User>, ApiError> {
     let boundary = request
@@ -81,11 +81,11 @@ pub async fn upload_picture(
 }
 
 /// Removes the picture.
-#[utoipa::path(delete, path = "/account/picture", tag = "account", security(("session" = [])),
+#[utoipa::path(delete, path = "/account/picture", tag = "account", security(("session" = []), ("bearer" = [])),
     responses((status = 204, description = "The picture is gone")))]
 pub async fn delete_picture(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    WriteUser(user): WriteUser,
 ) -> Result<StatusCode, ApiError> {
     pictures::remove(&state, &user).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -161,7 +161,7 @@ pub async fn picture(
     ))]
 pub async fn change_password(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    SessionUser(user): SessionUser,
     Client(client): Client,
     parts: Parts,
     ApiJson(input): ApiJson<PasswordChangeInput>,
@@ -195,7 +195,7 @@ impl IntoParams for DeviceListQuery {
     ))]
 pub async fn devices(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    SessionUser(user): SessionUser,
     parts: Parts,
     Query(params): Query<ListParams>,
 ) -> Result<Json<Page<Device>>, ApiError> {
@@ -219,7 +219,7 @@ pub async fn devices(
     ))]
 pub async fn sign_out_device(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    SessionUser(user): SessionUser,
     parts: Parts,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
@@ -234,7 +234,7 @@ pub async fn sign_out_device(
 )]
 pub async fn export(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    SessionUser(user): SessionUser,
     parts: Parts,
 ) -> Result<Response, ApiError> {
     let current = browser_session::current_id(&state, &session(&parts)?);
@@ -267,7 +267,7 @@ pub struct DeleteRequest {
     ))]
 pub async fn delete(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    SessionUser(user): SessionUser,
     Client(client): Client,
     parts: Parts,
     OptionalJson(request): OptionalJson<DeleteRequest>,
@@ -298,7 +298,7 @@ pub struct EmailChange {
     ))]
 pub async fn change_email(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    SessionUser(user): SessionUser,
     Client(client): Client,
     ApiJson(request): ApiJson<EmailChange>,
 ) -> Result<(StatusCode, Json<Accepted>), ApiError> {

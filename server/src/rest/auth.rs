@@ -1,16 +1,17 @@
 //! `/auth/*`: sign-up, sign-in, sign-out and the published policy.
 
 use super::error::{accepted, Accepted, ApiError, ApiJson, ErrorBody};
-use super::extract::{session, Client, CurrentUser};
+use super::extract::{session, Caller, Client, SessionUser};
 use app::api::session as browser_session;
 use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::Json;
-use backend::services::{accounts, codes, credentials, email, recovery};
+use backend::services::{accounts, codes, credentials, email, grants, passwords, recovery};
 use backend::AppState;
 use domain::{
-    pick_language, AuthMethods, AuthRules, PasswordResetInput, RegisterInput, Secret, User,
+    pick_language, AuthMethods, AuthRules, GeneratedPassword, PasswordResetInput, RegisterInput,
+    Secret, SignUrlInput, SignedUrl, Ticket, TicketCheck, User,
 };
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -86,11 +87,15 @@ pub async fn login(
     Ok(Json(user))
 }
 
-/// Ends the session: the server forgets it.
-#[utoipa::path(post, path = "/auth/logout", tag = "auth", security(("session" = [])),
+/// Ends the session: the server forgets it. With an API token: nothing to end (the token
+/// is not revoked).
+#[utoipa::path(post, path = "/auth/logout", tag = "auth", security(("session" = []), ("bearer" = [])),
     responses((status = 204, description = "Signed out; the server forgets the session")))]
-pub async fn logout(_: CurrentUser, parts: Parts) -> Result<StatusCode, ApiError> {
-    browser_session::sign_out(&session(&parts)?).await?;
+pub async fn logout(caller: Caller, parts: Parts) -> Result<StatusCode, ApiError> {
+    // A bearer token is not revoked by this: there is no session to end.
+    if let Caller::Session(_) = caller {
+        browser_session::sign_out(&session(&parts)?).await?;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -226,4 +231,68 @@ pub async fn verify_code(
     let user = codes::verify(&state, &request.email, &request.code, &client).await?;
     browser_session::sign_in(&session(&parts)?, &user, &client).await?;
     Ok(Json(user))
+}
+
+/// Signs a URL of this site: a GET of the answer within `signed_url_seconds` signs that
+/// browser in as the caller, once, and is sent on to the URL without its `sign`.
+#[utoipa::path(post, path = "/auth/signing", tag = "auth", security(("session" = [])),
+    request_body = SignUrlInput,
+    responses(
+        (status = 200, description = "The URL with its `sign` parameter", body = SignedUrl),
+        (status = 403, description = "session_required or impersonating", body = ErrorBody),
+        (status = 422, description = "validation_failed: not a URL of this site", body = ErrorBody),
+    ))]
+pub async fn sign_url(
+    State(state): State<AppState>,
+    SessionUser(user): SessionUser,
+    parts: Parts,
+    ApiJson(input): ApiJson<SignUrlInput>,
+) -> Result<Json<SignedUrl>, ApiError> {
+    browser_session::may_make_credentials(&session(&parts)?).await?;
+    Ok(Json(grants::sign_url(&state, &user, &input.url).await?))
+}
+
+/// Makes a one-time ticket to sign in elsewhere, as the caller.
+#[utoipa::path(post, path = "/auth/tickets", tag = "auth", security(("session" = [])),
+    responses(
+        (status = 201, description = "The ticket; it works once, for `ticket_seconds`", body = Ticket),
+        (status = 403, description = "session_required or impersonating", body = ErrorBody),
+    ))]
+pub async fn create_ticket(
+    State(state): State<AppState>,
+    SessionUser(user): SessionUser,
+    parts: Parts,
+) -> Result<(StatusCode, Json<Ticket>), ApiError> {
+    browser_session::may_make_credentials(&session(&parts)?).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(grants::create_ticket(&state, &user).await?),
+    ))
+}
+
+/// Signs in with a ticket; the ticket is then spent.
+#[utoipa::path(post, path = "/auth/tickets/check", tag = "auth", request_body = TicketCheck,
+    responses(
+        (status = 200, description = "Signed in: the session cookie is set", body = User,
+            headers(("Set-Cookie" = String, description = "The session cookie"))),
+        (status = 400, description = "invalid_token: unknown, expired or spent", body = ErrorBody),
+    ))]
+pub async fn check_ticket(
+    State(state): State<AppState>,
+    Client(client): Client,
+    parts: Parts,
+    ApiJson(input): ApiJson<TicketCheck>,
+) -> Result<Json<User>, ApiError> {
+    let user = grants::check_ticket(&state, &input.ticket).await?;
+    browser_session::sign_in(&session(&parts)?, &user, &client).await?;
+    Ok(Json(user))
+}
+
+/// A strong random password that the current policy accepts.
+#[utoipa::path(post, path = "/auth/generate-password", tag = "auth",
+    responses((status = 200, description = "A password to suggest", body = GeneratedPassword)))]
+pub async fn generate_password(State(state): State<AppState>) -> Json<GeneratedPassword> {
+    Json(GeneratedPassword {
+        password: passwords::generate(&state.rules().password),
+    })
 }

@@ -10,6 +10,7 @@ mod auth;
 pub mod error;
 mod extract;
 mod openapi;
+mod tokens;
 
 use app::AppError;
 use axum::http::header;
@@ -49,6 +50,13 @@ pub fn router(config: &Config) -> Router<AppState> {
         .routes(routes!(account::devices))
         .routes(routes!(account::sign_out_device))
         .routes(routes!(account::picture))
+        .routes(routes!(tokens::list, tokens::create))
+        .routes(routes!(tokens::get, tokens::revoke))
+        .routes(routes!(tokens::email))
+        .routes(routes!(auth::sign_url))
+        .routes(routes!(auth::create_ticket))
+        .routes(routes!(auth::check_ticket))
+        .routes(routes!(auth::generate_password))
         .routes(routes!(openapi_document))
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
         .merge(

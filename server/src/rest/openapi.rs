@@ -2,14 +2,16 @@
 //! (`#[utoipa::path]` on the handler) and each type where it is defined (`ToSchema` on
 //! the domain types, under the `openapi` feature); `complete` then adds what holds for
 //! every operation of a kind, so that no handler can forget it: the errors any JSON body
-//! can cause, the 401 of every signed-in operation, `Retry-After` on every 429.
+//! can cause, the 401 and 403 of every signed-in operation, `Retry-After` on every 429.
 
 use super::error::ErrorBody;
 use super::SESSION_COOKIE;
 use domain::MAX_LIMIT;
 use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::{
     ComponentsBuilder, ContentBuilder, HeaderBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Ref,
     Required, ResponseBuilder, ServerBuilder,
@@ -23,6 +25,15 @@ pub fn base() -> OpenApi {
     components.add_security_scheme(
         "session",
         SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(SESSION_COOKIE))),
+    );
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .description(Some("A personal API token (lk_...) from POST /tokens"))
+                .build(),
+        ),
     );
     OpenApiBuilder::new()
         .info(
@@ -84,12 +95,28 @@ fn complete_operation(operation: &mut Operation) {
             "validation_failed: `fields` says which field and why",
         );
     }
-    if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
+    if let Some(security) = operation.security.clone().filter(|s| !s.is_empty()) {
         add_error(
             operation,
             "401",
-            "unauthenticated: no session, or an ended one",
+            "unauthenticated: no session (or an ended one), or an unknown, expired or revoked token",
         );
+        // A route that takes a token may refuse one without the scope it needs; a route
+        // that takes only a session refuses every token.
+        let bearer = SecurityRequirement::new("bearer", Vec::<String>::new());
+        if security.contains(&bearer) {
+            add_error(
+                operation,
+                "403",
+                "insufficient_scope: the token lacks the scope",
+            );
+        } else {
+            add_error(
+                operation,
+                "403",
+                "session_required: an API token cannot do this",
+            );
+        }
     }
     if let Some(utoipa::openapi::RefOr::T(throttled)) = operation.responses.responses.get_mut("429")
     {
