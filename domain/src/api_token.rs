@@ -128,6 +128,23 @@ pub struct NewApiToken {
 pub const TOKEN_NAME_MAX: usize = 100;
 
 impl NewApiTokenInput {
+    /// The request a form makes: the name, the lifetime as typed (empty for the default;
+    /// anything but a number of days is out of range) and each scope ticked or not.
+    pub fn from_form(name: &str, days: &str, ticked: &[(Scope, bool)]) -> NewApiTokenInput {
+        let days = days.trim();
+        NewApiTokenInput {
+            name: name.to_owned(),
+            expires_in_days: (!days.is_empty()).then(|| days.parse().unwrap_or(0)),
+            scopes: Some(
+                ticked
+                    .iter()
+                    .filter(|(_, on)| *on)
+                    .map(|(scope, _)| *scope)
+                    .collect(),
+            ),
+        }
+    }
+
     /// Checks the request against the rules: a name, a lifetime the rules allow, at
     /// least one scope.
     pub fn parse(&self, rules: &TokenRules) -> Result<NewApiToken, FieldErrors> {
@@ -247,6 +264,24 @@ mod tests {
             .parse(&rules)
             .unwrap();
         assert_eq!((token.days, token.scopes), (365, vec![Scope::Read]));
+    }
+
+    #[test]
+    fn a_form_asks_for_the_ticked_scopes_and_the_typed_days() {
+        let rules = TokenRules::default();
+        let form = |days: &str, read: bool, write: bool| {
+            NewApiTokenInput::from_form("ci", days, &[(Scope::Read, read), (Scope::Write, write)])
+                .parse(&rules)
+        };
+        let token = form("", true, false).unwrap();
+        assert_eq!((token.days, token.scopes), (90, vec![Scope::Read]));
+        assert_eq!(form(" 30 ", true, true).unwrap().days, 30);
+        for days in ["0", "366", "seven", "-1", "1.5"] {
+            let errors = form(days, true, false).unwrap_err();
+            assert_eq!(errors["expires_in_days"], "From 1 to 365 days", "{days}");
+        }
+        let errors = form("7", false, false).unwrap_err();
+        assert_eq!(errors["scopes"], "Choose at least one scope");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use {
     crate::api::{session, RequestContext},
     crate::domain::PasswordResetInput,
-    backend::services::{accounts, codes, credentials, email, recovery},
+    backend::services::{accounts, codes, credentials, email, passwords, recovery},
 };
 
 #[server(prefix = "/fn", endpoint = "auth/register")]
@@ -145,4 +145,12 @@ pub async fn login_with_code(
     }
     .await;
     cx.finish_form::<LoginWithCode, _>(result, &[("email", &email), ("sent", "1")])
+}
+
+/// A strong random password that the current policy accepts, for the "suggest a strong
+/// password" buttons.
+#[server(prefix = "/fn", endpoint = "auth/generate-password")]
+pub async fn generate_password() -> Result<Secret, AppError> {
+    let cx = RequestContext::get()?;
+    Ok(Secret::new(passwords::generate(&cx.state.rules().password)))
 }

@@ -60,7 +60,7 @@ impl RequestContext {
 
     /// Whether a form was posted by the browser itself, without JavaScript (it then wants
     /// a page back, not data).
-    fn is_plain_form_post(&self) -> bool {
+    pub(crate) fn is_plain_form_post(&self) -> bool {
         self.header("accept")
             .is_some_and(|a| a.contains("text/html"))
     }

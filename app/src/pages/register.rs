@@ -1,3 +1,4 @@
+use super::components::copy::SuggestPassword;
 use super::components::form::{
     show_field_errors, submission_error, Control, Field, FieldState, FormAlert, SubmitButton,
 };
@@ -114,6 +115,7 @@ pub fn RegisterPage() -> impl IntoView {
                                 control=Control::Input("password")
                                 autocomplete="new-password"
                             />
+                            <SuggestPassword fields=[password, confirmation]/>
                             <SubmitButton label="Create account" busy_label="Creating your account…" pending wide=true
                                 valid=move || problems.with_untracked(FieldErrors::is_empty)
                                 fields=fields.to_vec()/>

@@ -2,7 +2,7 @@
 //! as `Authorization: Bearer <token>`. A token is a capability of its owner, never
 //! more: the adapters refuse it on every route that takes a session.
 
-use super::{notices, users};
+use super::notices;
 use crate::secrets::{random_token, Purpose};
 use crate::store::ApiTokenRecord;
 use crate::AppState;
@@ -109,6 +109,16 @@ pub async fn revoke(state: &AppState, user_id: &str, id: &str) -> Result<(), App
     }
 }
 
+/// Whether `presented` could be a Latchkey token at all: the prefix, a sane length, and
+/// nothing but the characters a secret is made of. Anything else is refused unread.
+pub fn looks_like_token(presented: &str) -> bool {
+    presented.starts_with(PREFIX)
+        && presented.len() <= MAX_PRESENTED_LENGTH
+        && presented
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
 /// Mails `user` a summary of one of their tokens (never its secret).
 pub async fn email_summary(state: &AppState, user: &User, id: &str) -> Result<(), AppError> {
     let token = get(state, &user.id, id).await?;
@@ -119,7 +129,7 @@ pub async fn email_summary(state: &AppState, user: &User, id: &str) -> Result<()
 /// account is gone or disabled. A token check is one indexed look-up of a keyed hash,
 /// never a password hash; it writes `last_used_at` at most once a minute.
 pub async fn authenticate(state: &AppState, presented: &str) -> Result<Bearer, AppError> {
-    if !presented.starts_with(PREFIX) || presented.len() > MAX_PRESENTED_LENGTH {
+    if !looks_like_token(presented) {
         return Err(AppError::Unauthenticated);
     }
     let now = state.clock.now();
@@ -127,9 +137,7 @@ pub async fn authenticate(state: &AppState, presented: &str) -> Result<Bearer, A
         .store
         .live_api_token(&secret_hash(state, presented), now)
         .await?
-        .ok_or(AppError::Unauthenticated)?;
-    let user = users::enabled_by_id(state, &token.user_id)
-        .await?
+        .filter(|token| !token.holder.disabled)
         .ok_or(AppError::Unauthenticated)?;
     if token
         .last_used_at
@@ -138,7 +146,7 @@ pub async fn authenticate(state: &AppState, presented: &str) -> Result<Bearer, A
         state.store.touch_api_token(&token.id, now).await?;
     }
     Ok(Bearer {
-        user,
+        user: token.holder.user,
         scopes: token.scopes,
     })
 }

@@ -1,6 +1,6 @@
 //! Personal API tokens: only a keyed hash of each secret is stored.
 
-use super::{ApiTokenRecord, StoreResult};
+use super::{ApiTokenRecord, LiveApiToken, StoreResult};
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
@@ -19,18 +19,21 @@ pub trait ApiTokens {
         id: &str,
         now: OffsetDateTime,
     ) -> StoreResult<bool>;
-    /// The live (unexpired, unrevoked) token whose secret has this keyed hash.
+    /// The live (unexpired, unrevoked) token whose secret has this keyed hash, with its
+    /// account: one indexed query, as every bearer request makes.
     async fn live_api_token(
         &self,
         secret_hash: &str,
         now: OffsetDateTime,
-    ) -> StoreResult<Option<ApiTokenRecord>>;
+    ) -> StoreResult<Option<LiveApiToken>>;
     /// Records that the token was used at `now`.
     async fn touch_api_token(&self, id: &str, now: OffsetDateTime) -> StoreResult<()>;
 }
 
 /// `ApiTokens` for a backend's store, with the SQL written once (see `store/mod.rs` for
-/// what the invoking backend module supplies).
+/// what the invoking backend module supplies). A live token is read with its account,
+/// in the account's own columns and row type (`USER_COLUMNS`, `UserRow` of
+/// `impl_users!`, which the same module instantiates).
 macro_rules! impl_api_tokens {
     ($store:ty) => {
         const API_TOKEN_COLUMNS: &str = "id, user_id, name, secret_hash, scopes, created_at, \
@@ -47,6 +50,15 @@ macro_rules! impl_api_tokens {
             expires_at: Time,
             last_used_at: Option<Time>,
             revoked_at: Option<Time>,
+        }
+
+        #[derive(sqlx::FromRow)]
+        struct LiveApiTokenRow {
+            #[sqlx(flatten)]
+            holder: UserRow,
+            token_id: String,
+            token_scopes: String,
+            token_last_used_at: Option<Time>,
         }
 
         impl TryFrom<ApiTokenRow> for $crate::store::ApiTokenRecord {
@@ -149,18 +161,33 @@ macro_rules! impl_api_tokens {
                 &self,
                 secret_hash: &str,
                 now: time::OffsetDateTime,
-            ) -> $crate::store::StoreResult<Option<$crate::store::ApiTokenRecord>> {
+            ) -> $crate::store::StoreResult<Option<$crate::store::LiveApiToken>> {
                 let sql = format!(
-                    "SELECT {API_TOKEN_COLUMNS} FROM api_tokens \
-                     WHERE secret_hash = $1 AND expires_at > $2 AND revoked_at IS NULL"
+                    "SELECT {USER_COLUMNS}, token_id, token_scopes, token_last_used_at \
+                     FROM users JOIN ( \
+                       SELECT id AS token_id, user_id AS token_user_id, scopes AS token_scopes, \
+                              last_used_at AS token_last_used_at \
+                       FROM api_tokens \
+                       WHERE secret_hash = $1 AND expires_at > $2 AND revoked_at IS NULL \
+                     ) AS token ON token.token_user_id = users.id"
                 );
-                sqlx::query_as::<_, ApiTokenRow>(&sql)
+                let Some(row) = sqlx::query_as::<_, LiveApiTokenRow>(&sql)
                     .bind(secret_hash)
                     .bind(to_db(now))
                     .fetch_optional(&self.pool)
                     .await?
-                    .map($crate::store::ApiTokenRecord::try_from)
-                    .transpose()
+                else {
+                    return Ok(None);
+                };
+                Ok(Some($crate::store::LiveApiToken {
+                    scopes: $crate::store::parse_scopes(&row.token_scopes)?,
+                    last_used_at: row
+                        .token_last_used_at
+                        .map(|t| from_db(t, "last_used_at"))
+                        .transpose()?,
+                    id: row.token_id,
+                    holder: $crate::store::UserRecord::try_from(row.holder)?,
+                }))
             }
 
             async fn touch_api_token(

@@ -156,6 +156,17 @@ pub struct ApiTokenRecord {
     pub revoked_at: Option<OffsetDateTime>,
 }
 
+/// A live API token as a bearer request finds it: what it may do and whose it is, from
+/// one look-up.
+#[derive(Clone, Debug)]
+pub struct LiveApiToken {
+    pub id: String,
+    pub scopes: Vec<Scope>,
+    pub last_used_at: Option<OffsetDateTime>,
+    /// The token's account, enabled or not.
+    pub holder: UserRecord,
+}
+
 /// What a one-time sign-in grant is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GrantKind {

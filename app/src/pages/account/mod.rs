@@ -6,6 +6,7 @@ mod email;
 mod password;
 mod picture;
 mod profile;
+mod tokens;
 
 use super::components::guard::RequireUser;
 use super::{on_success, use_auth};
@@ -13,6 +14,7 @@ use crate::api::account::{
     ChangeEmail, ChangePassword, DeleteAccount, RemovePicture, ResendVerification, SignOutDevice,
     SignOutOtherDevices, UpdateProfile,
 };
+use crate::api::tokens::{CreateToken, RevokeToken};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
@@ -32,7 +34,18 @@ struct Actions {
     delete: ServerAction<DeleteAccount>,
     resend: ServerAction<ResendVerification>,
     change_email: ServerAction<ChangeEmail>,
+    create_token: ServerAction<CreateToken>,
+    revoke_token: ServerAction<RevokeToken>,
 }
+
+/// The page's sections, in order: the id each has and what the navigation calls it.
+const SECTIONS: [(&str, &str); 5] = [
+    ("profile", "Profile"),
+    ("security", "Sign-in & security"),
+    ("devices", "Devices"),
+    ("tokens", "API tokens"),
+    ("data", "Your data"),
+];
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -48,7 +61,11 @@ pub fn AccountPage() -> impl IntoView {
         delete: ServerAction::new(),
         resend: ServerAction::new(),
         change_email: ServerAction::new(),
+        create_token: ServerAction::new(),
+        revoke_token: ServerAction::new(),
     };
+    // The secret of a token made without JavaScript, which the server hands this page once.
+    let carried_secret = SharedValue::new(carried_secret).into_inner();
     // What changes the account itself shows at once, in the header and on this page.
     // Only a success does: after a refused submission the page stays as the person left
     // it, with what they typed and the server's messages.
@@ -64,20 +81,68 @@ pub fn AccountPage() -> impl IntoView {
     view! {
         <Title text="Your account"/>
         <RequireUser children=move |user| view! {
-            <div class="stack">
+            <div class="account">
                 <h1 class="page-title">"Your account"</h1>
-                <profile::ProfileSection user=user.clone() action=actions.profile/>
-                <email::EmailSection user=user.clone() resend=actions.resend change=actions.change_email/>
-                <picture::PictureSection user=user.clone() remove=actions.remove_picture state=actions.picture/>
-                <password::PasswordSection user=user.clone() action=actions.password/>
-                <devices::DevicesSection
-                    sign_out=actions.sign_out_device
-                    sign_out_others=actions.sign_out_others
-                    password=actions.password
-                />
-                <data::DataSection action=actions.delete/>
+                <SectionNav/>
+                <div class="stack">
+                    {group("profile", view! {
+                        <profile::ProfileSection user=user.clone() action=actions.profile/>
+                        <picture::PictureSection user=user.clone() remove=actions.remove_picture state=actions.picture/>
+                    })}
+                    {group("security", view! {
+                        <email::EmailSection user=user.clone() resend=actions.resend change=actions.change_email/>
+                        <password::PasswordSection user=user.clone() action=actions.password/>
+                    })}
+                    {group("devices", view! {
+                        <devices::DevicesSection
+                            sign_out=actions.sign_out_device
+                            sign_out_others=actions.sign_out_others
+                            password=actions.password
+                        />
+                    })}
+                    {group("tokens", view! {
+                        <tokens::TokensSection create=actions.create_token revoke=actions.revoke_token
+                            carried=carried_secret.clone()/>
+                    })}
+                    {group("data", view! {
+                        <data::DataSection action=actions.delete/>
+                    })}
+                </div>
             </div>
         }/>
+    }
+}
+
+/// Links to the page's sections: plain anchors, so they work without JavaScript. On a
+/// wide screen they stand beside the sections, on a phone in a row above them; either
+/// way they stay in view.
+#[component]
+fn SectionNav() -> impl IntoView {
+    view! {
+        <nav class="section-nav" aria-label="Sections of your account">
+            <ul>
+                {SECTIONS.map(|(id, label)| view! { <li><a href=format!("#{id}")>{label}</a></li> }).collect_view()}
+            </ul>
+        </nav>
+    }
+}
+
+/// One of the page's sections (`SECTIONS`): what the navigation links to. Each is its
+/// own view type (`AnyView`): the page's whole type nested too deep for the compiler.
+fn group(id: &'static str, content: impl IntoView + 'static) -> AnyView {
+    view! { <div class="stack" id=id>{content}</div> }.into_any()
+}
+
+/// The secret of a token that the form made without JavaScript (`api::tokens`), on the
+/// server; nothing in the browser, which reads the page's serialised copy.
+fn carried_secret() -> Option<String> {
+    #[cfg(feature = "ssr")]
+    {
+        crate::api::tokens::take_carried_secret()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        None
     }
 }
 
@@ -89,6 +154,18 @@ fn moment(at: time::OffsetDateTime) -> String {
     at.to_offset(time::UtcOffset::UTC)
         .format(MOMENT)
         .unwrap_or_default()
+}
+
+/// The moment now: the browser's clock, or the server's.
+fn now() -> time::OffsetDateTime {
+    #[cfg(feature = "hydrate")]
+    {
+        let millis = js_sys::Date::now() as i128;
+        if let Ok(now) = time::OffsetDateTime::from_unix_timestamp_nanos(millis * 1_000_000) {
+            return now;
+        }
+    }
+    time::OffsetDateTime::now_utc()
 }
 
 /// Today's date where the person is: the browser's date, or on the server the latest

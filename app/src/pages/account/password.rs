@@ -1,5 +1,6 @@
 use crate::api::account::ChangePassword;
 use crate::domain::{PasswordChangeInput, Secret, User};
+use crate::pages::components::copy::SuggestPassword;
 use crate::pages::components::form::{
     show_field_errors, submission_error, Control, Field, FieldState, FormAlert, SubmitButton,
 };
@@ -79,6 +80,7 @@ pub fn PasswordSection(user: User, action: ServerAction<ChangePassword>) -> impl
                     check=check("new_password") control=Control::Input("password") autocomplete="new-password"/>
                 <Field label="Confirm new password" name="new_password_confirmation" state=confirmation
                     check=check("new_password_confirmation") control=Control::Input("password") autocomplete="new-password"/>
+                <SuggestPassword fields=[new, confirmation]/>
                 <div class="form-actions">
                     <SubmitButton label="Change password" busy_label="Changing…" pending
                         valid=move || problems.with_untracked(|p| p.is_empty())

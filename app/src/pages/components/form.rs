@@ -41,7 +41,8 @@ impl FieldState {
         field
     }
 
-    fn edited(&self, value: String) {
+    /// Sets the value as if the person had typed it.
+    pub fn type_in(&self, value: String) {
         self.value.set(value);
         self.touched.set(true);
         self.server_error.set(None);
@@ -185,7 +186,7 @@ pub fn Field(
     } else {
         message_id.clone()
     };
-    let on_input = move |ev| state.edited(event_target_value(&ev));
+    let on_input = move |ev| state.type_in(event_target_value(&ev));
     let control = match control {
         Control::TextArea => view! {
             <textarea
@@ -230,7 +231,8 @@ pub fn Field(
                 _ => "text",
             };
             // A password is never written into the page (not even as an attribute that
-            // CSS could read); other fields keep what was typed.
+            // CSS could read); other fields keep what was typed. Either follows its
+            // state in the browser (a suggested password fills its fields).
             let secret = input_type == "password";
             view! {
                 <input
@@ -242,6 +244,7 @@ pub fn Field(
                     aria-invalid=aria_invalid
                     aria-describedby=described_by
                     value=move || (!secret).then(|| state.value.get())
+                    prop:value=move || state.value.get()
                     on:input=on_input
                 />
             }
