@@ -15,9 +15,14 @@ export async function waitForHydration(page: Page) {
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
 }
 
-export async function register(page: Page, id: { username: string; email: string; password: string }) {
+/** Registers through the form; `script: false` for a page without JavaScript. */
+export async function register(
+  page: Page,
+  id: { username: string; email: string; password: string },
+  { script = true } = {},
+) {
   await page.goto("/register");
-  await waitForHydration(page);
+  if (script) await waitForHydration(page);
   await page.getByLabel("Username", { exact: true }).fill(id.username);
   await page.getByLabel("Email", { exact: true }).fill(id.email);
   await page.getByLabel("Password", { exact: true }).fill(id.password);

@@ -84,13 +84,7 @@ test.describe("without JavaScript", () => {
 
   test("make a token, see its secret once, and revoke it", async ({ page }) => {
     const id = newIdentity("tokn");
-    await page.goto("/register");
-    await page.getByLabel("Username", { exact: true }).fill(id.username);
-    await page.getByLabel("Email", { exact: true }).fill(id.email);
-    await page.getByLabel("Password", { exact: true }).fill(id.password);
-    await page.getByLabel("Confirm password").fill(id.password);
-    await page.getByRole("button", { name: "Create account" }).click();
-    await expect(page.getByTestId("home-username")).toHaveText(id.username);
+    await register(page, id, { script: false });
     await page.goto("/account#tokens");
     // Buttons that need the script are not offered where they could not work.
     await expect(page.getByRole("button", { name: "Suggest a strong password" })).toHaveCount(0);
