@@ -5,7 +5,7 @@ mod common;
 
 use backend::store::testing::{TestBackend, TestDatabase};
 use common::smtp::SmtpSink;
-use common::{expect_error, session_cookie, PASSWORD};
+use common::{expect_error, session_cookie, time_until, ELSEWHERE_WITHIN, PASSWORD};
 use reqwest::header::COOKIE;
 use serde_json::json;
 use std::net::TcpListener;
@@ -84,6 +84,17 @@ impl Instance {
             .unwrap()
     }
 
+    async fn with_token(&self, path: &str, token: &str) -> u16 {
+        reqwest::Client::new()
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
     async fn with_cookie(&self, method: reqwest::Method, path: &str, cookie: &str) -> u16 {
         reqwest::Client::new()
             .request(method, self.url(path))
@@ -115,24 +126,70 @@ async fn two_instances_share_one_postgres() {
     let a = Instance::start(&db.dir, "a", &db.url, &mail.url()).await;
     let b = Instance::start(&db.dir, "b", &db.url, &mail.url()).await;
 
-    // A session made on one works on the other; a sign-out on one ends it on both.
+    // A session made on one works on the other. A sign-out on one ends it there at
+    // once, and on the other within a second (each keeps its reads for a moment).
     let cookie = register(&a, "roamer").await;
     let account = reqwest::Method::GET;
-    assert_eq!(
-        b.with_cookie(account.clone(), "/api/v1/account", &cookie)
-            .await,
-        200
-    );
+    for instance in [&a, &b] {
+        assert_eq!(
+            instance
+                .with_cookie(account.clone(), "/api/v1/account", &cookie)
+                .await,
+            200
+        );
+    }
     assert_eq!(
         b.with_cookie(reqwest::Method::POST, "/api/v1/auth/logout", &cookie)
             .await,
         204
     );
     assert_eq!(
-        a.with_cookie(account.clone(), "/api/v1/account", &cookie)
+        b.with_cookie(account.clone(), "/api/v1/account", &cookie)
             .await,
-        401
+        401,
+        "at once where it was done"
     );
+    let took = time_until(401, || {
+        a.with_cookie(account.clone(), "/api/v1/account", &cookie)
+    })
+    .await;
+    assert!(took <= ELSEWHERE_WITHIN, "the other instance took {took:?}");
+
+    // The same for an API token revoked on one.
+    let owner = register(&a, "tokener").await;
+    let token: serde_json::Value = reqwest::Client::new()
+        .post(a.url("/api/v1/tokens"))
+        .header(COOKIE, format!("latchkey_session={owner}"))
+        .json(&json!({ "name": "roaming", "scopes": ["read"] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (secret, id) = (
+        token["token"].as_str().unwrap(),
+        token["id"].as_str().unwrap(),
+    );
+    for instance in [&a, &b] {
+        assert_eq!(instance.with_token("/api/v1/account", secret).await, 200);
+    }
+    assert_eq!(
+        a.with_cookie(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/tokens/{id}"),
+            &owner
+        )
+        .await,
+        204
+    );
+    assert_eq!(
+        a.with_token("/api/v1/account", secret).await,
+        401,
+        "at once where it was done"
+    );
+    let took = time_until(401, || b.with_token("/api/v1/account", secret)).await;
+    assert!(took <= ELSEWHERE_WITHIN, "the other instance took {took:?}");
 
     // Failed sign-ins counted on one are throttled on the other.
     for _ in 0..3 {

@@ -58,6 +58,7 @@ macro_rules! impl_api_tokens {
             holder: UserRow,
             token_id: String,
             token_scopes: String,
+            token_expires_at: Time,
             token_last_used_at: Option<Time>,
         }
 
@@ -143,6 +144,7 @@ macro_rules! impl_api_tokens {
                 id: &str,
                 now: time::OffsetDateTime,
             ) -> $crate::store::StoreResult<bool> {
+                let _forget = self.cache.writing_api_tokens();
                 let done = sqlx::query(
                     "UPDATE api_tokens SET \
                        revoked_at = COALESCE(revoked_at, $3), \
@@ -162,11 +164,16 @@ macro_rules! impl_api_tokens {
                 secret_hash: &str,
                 now: time::OffsetDateTime,
             ) -> $crate::store::StoreResult<Option<$crate::store::LiveApiToken>> {
+                if let Some(token) = self.cache.api_token(secret_hash) {
+                    return Ok((token.expires_at > now).then_some(token));
+                }
+                let ticket = self.cache.ticket();
                 let sql = format!(
-                    "SELECT {USER_COLUMNS}, token_id, token_scopes, token_last_used_at \
+                    "SELECT {USER_COLUMNS}, token_id, token_scopes, token_expires_at, \
+                       token_last_used_at \
                      FROM users JOIN ( \
                        SELECT id AS token_id, user_id AS token_user_id, scopes AS token_scopes, \
-                              last_used_at AS token_last_used_at \
+                              expires_at AS token_expires_at, last_used_at AS token_last_used_at \
                        FROM api_tokens \
                        WHERE secret_hash = $1 AND expires_at > $2 AND revoked_at IS NULL \
                      ) AS token ON token.token_user_id = users.id"
@@ -179,15 +186,18 @@ macro_rules! impl_api_tokens {
                 else {
                     return Ok(None);
                 };
-                Ok(Some($crate::store::LiveApiToken {
+                let token = $crate::store::LiveApiToken {
                     scopes: $crate::store::parse_scopes(&row.token_scopes)?,
+                    expires_at: from_db(row.token_expires_at, "expires_at")?,
                     last_used_at: row
                         .token_last_used_at
                         .map(|t| from_db(t, "last_used_at"))
                         .transpose()?,
                     id: row.token_id,
                     holder: $crate::store::UserRecord::try_from(row.holder)?,
-                }))
+                };
+                self.cache.fill_api_token(ticket, secret_hash, &token);
+                Ok(Some(token))
             }
 
             async fn touch_api_token(
@@ -195,6 +205,7 @@ macro_rules! impl_api_tokens {
                 id: &str,
                 now: time::OffsetDateTime,
             ) -> $crate::store::StoreResult<()> {
+                let _forget = self.cache.writing_api_tokens();
                 sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
                     .bind(to_db(now))
                     .bind(id)

@@ -13,6 +13,7 @@
 //! `sqlx::query_as`; `sqlx::Any` is not used.
 
 mod api_tokens;
+mod cache;
 mod grants;
 mod mail;
 mod postgres;
@@ -24,6 +25,7 @@ mod tokens;
 mod users;
 
 pub use api_tokens::ApiTokens;
+pub use cache::FRESH_FOR;
 pub use grants::Grants;
 pub use mail::MailQueue;
 pub use postgres::PostgresStore;
@@ -162,6 +164,7 @@ pub struct ApiTokenRecord {
 pub struct LiveApiToken {
     pub id: String,
     pub scopes: Vec<Scope>,
+    pub expires_at: OffsetDateTime,
     pub last_used_at: Option<OffsetDateTime>,
     /// The token's account, enabled or not.
     pub holder: UserRecord,

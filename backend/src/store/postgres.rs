@@ -8,6 +8,8 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 pub struct PostgresStore {
+    /// The hot reads, kept for a moment (see `store::cache`).
+    cache: super::cache::ReadCache,
     pool: PgPool,
 }
 
@@ -47,6 +49,9 @@ impl PostgresStore {
             .acquire_timeout(Duration::from_secs(10))
             .connect(url)
             .await?;
-        Ok(PostgresStore { pool })
+        Ok(PostgresStore {
+            cache: Default::default(),
+            pool,
+        })
     }
 }

@@ -96,6 +96,7 @@ macro_rules! impl_sessions {
                 &self,
                 session: &$crate::store::SessionRecord,
             ) -> $crate::store::StoreResult<()> {
+                let _forget = self.cache.writing_session(&session.id_hash);
                 let sql = format!(
                     "{INSERT_SESSION} ON CONFLICT (id_hash) DO UPDATE SET \
                      user_id = excluded.user_id, data = excluded.data, \
@@ -109,7 +110,11 @@ macro_rules! impl_sessions {
                 id_hash: &str,
                 now: time::OffsetDateTime,
             ) -> $crate::store::StoreResult<Option<$crate::store::SessionRecord>> {
-                sqlx::query_as::<_, SessionRow>(
+                if let Some(session) = self.cache.session(id_hash) {
+                    return Ok((session.expires_at > now).then_some(session));
+                }
+                let ticket = self.cache.ticket();
+                let session = sqlx::query_as::<_, SessionRow>(
                     "SELECT id_hash, user_id, data, expires_at FROM sessions \
                      WHERE id_hash = $1 AND expires_at > $2",
                 )
@@ -118,10 +123,15 @@ macro_rules! impl_sessions {
                 .fetch_optional(&self.pool)
                 .await?
                 .map($crate::store::SessionRecord::try_from)
-                .transpose()
+                .transpose()?;
+                if let Some(session) = &session {
+                    self.cache.fill_session(ticket, session);
+                }
+                Ok(session)
             }
 
             async fn delete_session(&self, id_hash: &str) -> $crate::store::StoreResult<()> {
+                let _forget = self.cache.writing_session(id_hash);
                 sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
                     .bind(id_hash)
                     .execute(&self.pool)
@@ -163,6 +173,7 @@ macro_rules! impl_sessions {
                 user_id: &str,
                 id_hash: &str,
             ) -> $crate::store::StoreResult<bool> {
+                let _forget = self.cache.writing_session(id_hash);
                 let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash = $2")
                     .bind(user_id)
                     .bind(id_hash)
@@ -176,6 +187,7 @@ macro_rules! impl_sessions {
                 user_id: &str,
                 keep: Option<&str>,
             ) -> $crate::store::StoreResult<u64> {
+                let _forget = self.cache.writing_sessions();
                 let done = sqlx::query(
                     "DELETE FROM sessions WHERE user_id = $1 \
                      AND (CAST($2 AS TEXT) IS NULL OR id_hash <> $2)",

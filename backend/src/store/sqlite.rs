@@ -9,6 +9,8 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 pub struct SqliteStore {
+    /// The hot reads, kept for a moment (see `store::cache`).
+    cache: super::cache::ReadCache,
     pool: SqlitePool,
 }
 
@@ -89,7 +91,10 @@ impl SqliteStore {
             .min_connections(1)
             .connect_with(options)
             .await?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore {
+            cache: Default::default(),
+            pool,
+        })
     }
 }
 

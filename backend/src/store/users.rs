@@ -208,7 +208,15 @@ macro_rules! impl_users {
                 &self,
                 id: &str,
             ) -> $crate::store::StoreResult<Option<$crate::store::UserRecord>> {
-                self.user_where("id = $1", id).await
+                if let Some(user) = self.cache.user(id) {
+                    return Ok(Some(user));
+                }
+                let ticket = self.cache.ticket();
+                let user = self.user_where("id = $1", id).await?;
+                if let Some(user) = &user {
+                    self.cache.fill_user(ticket, user);
+                }
+                Ok(user)
             }
 
             async fn user_by_username(
@@ -231,6 +239,7 @@ macro_rules! impl_users {
                 hash: &str,
                 now: time::OffsetDateTime,
             ) -> $crate::store::StoreResult<()> {
+                let _forget = self.cache.writing_account();
                 sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
                     .bind(hash)
                     .bind(to_db(now))
@@ -244,6 +253,7 @@ macro_rules! impl_users {
                 &self,
                 change: &$crate::store::NewPassword<'_>,
             ) -> $crate::store::StoreResult<u64> {
+                let _forget = self.cache.writing_account();
                 let mut tx = self.pool.begin().await?;
                 let ended = apply_new_password(&mut tx, change).await?;
                 tx.commit().await?;
@@ -255,6 +265,7 @@ macro_rules! impl_users {
                 token_hash: &str,
                 change: &$crate::store::NewPassword<'_>,
             ) -> $crate::store::StoreResult<Option<u64>> {
+                let _forget = self.cache.writing_account();
                 let mut tx = self.pool.begin().await?;
                 // Spending the token is the transaction's first write, so it also takes
                 // the write lock first.
@@ -283,6 +294,7 @@ macro_rules! impl_users {
                 changes: &domain::ProfileChanges,
                 now: time::OffsetDateTime,
             ) -> $crate::store::StoreResult<()> {
+                let _forget = self.cache.writing_account();
                 sqlx::query(
                     "UPDATE users SET \
                        first_name = CASE WHEN $1 THEN $2 ELSE first_name END, \
@@ -320,6 +332,7 @@ macro_rules! impl_users {
                 picture: Option<&$crate::store::PictureRef>,
                 now: time::OffsetDateTime,
             ) -> $crate::store::StoreResult<Option<$crate::store::PictureRef>> {
+                let _forget = self.cache.writing_account();
                 let mut tx = self.pool.begin().await?;
                 // Write first, so the transaction takes the write lock (waiting its turn)
                 // before it reads the picture it replaces.
@@ -351,6 +364,7 @@ macro_rules! impl_users {
                 user_id: &str,
                 throttle_key: &str,
             ) -> $crate::store::StoreResult<bool> {
+                let _forget = self.cache.writing_account();
                 let mut tx = self.pool.begin().await?;
                 sqlx::query("DELETE FROM throttle WHERE key = $1")
                     .bind(throttle_key)
@@ -369,6 +383,7 @@ macro_rules! impl_users {
                 user_id: &str,
                 email: &str,
             ) -> $crate::store::StoreResult<bool> {
+                let _forget = self.cache.writing_account();
                 let done = sqlx::query(
                     "UPDATE users SET email_verified = TRUE WHERE id = $1 AND email = $2",
                 )
@@ -385,6 +400,7 @@ macro_rules! impl_users {
                 email: &str,
                 now: time::OffsetDateTime,
             ) -> $crate::store::StoreResult<()> {
+                let _forget = self.cache.writing_account();
                 sqlx::query(
                     "UPDATE users SET email = $1, email_verified = TRUE, updated_at = $2 \
                      WHERE id = $3",

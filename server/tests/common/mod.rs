@@ -222,6 +222,31 @@ pub async fn statuses_at_once(
     statuses
 }
 
+/// The longest a sign-out, revocation or disabling made elsewhere (another instance, or
+/// straight in the database) may take to reach an instance's cached reads.
+pub const ELSEWHERE_WITHIN: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Asks `status` again every 20 ms until it answers `want`, and says how long that took;
+/// panics if it has not after 5 s. The request is made once at least, at once.
+pub async fn time_until<F, Fut>(want: u16, mut status: F) -> std::time::Duration
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = u16>,
+{
+    let start = std::time::Instant::now();
+    loop {
+        let got = status().await;
+        if got == want {
+            return start.elapsed();
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(5),
+            "still {got}, not {want}, after 5 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// The session cookie's value from a response's `Set-Cookie`, if it sets one.
 pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
     set_cookie(headers).and_then(|c| {
