@@ -1,4 +1,5 @@
-//! The command line: `latchkey [serve]`, `latchkey migrate`, `latchkey user create`.
+//! The command line: `latchkey [serve]`, `latchkey migrate`, `latchkey user create`,
+//! `latchkey mail test`, `latchkey hash-rate`.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -34,6 +35,12 @@ pub enum Command {
     Mail {
         #[command(subcommand)]
         command: MailCommand,
+    },
+    /// Measure how many password checks a second this machine does with the configured
+    /// LATCHKEY_HASH_WORKERS: the most sign-ins a second it can take.
+    HashRate {
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
     },
 }
 

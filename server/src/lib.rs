@@ -1,6 +1,7 @@
 //! The `latchkey` binary's library: the router, the REST API, middleware and start-up,
 //! kept in a library so that integration tests drive the very same router.
 
+pub mod assets;
 pub mod cli;
 pub mod middleware;
 pub mod rest;
@@ -9,39 +10,22 @@ pub mod site;
 pub mod telemetry;
 
 use axum::serve::ListenerExt;
-use backend::config::Config;
 use backend::services::maintenance;
 use backend::AppState;
-use leptos::config::{Env, LeptosOptions};
+use site::Site;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
-/// The options Leptos needs to render pages and name the bundle's files.
-pub fn leptos_options(config: &Config, site_root: PathBuf) -> LeptosOptions {
-    LeptosOptions::builder()
-        .output_name("latchkey")
-        .site_root(site_root.to_string_lossy().to_string())
-        .site_pkg_dir("pkg")
-        .env(Env::PROD)
-        .site_addr(config.bind)
-        .build()
-}
-
 /// Serves until the process is asked to stop (Ctrl-C or SIGTERM), finishing the requests
 /// under way.
-pub async fn run(
-    state: AppState,
-    leptos_options: LeptosOptions,
-    listener: TcpListener,
-) -> std::io::Result<()> {
+pub async fn run(state: AppState, site: Site, listener: TcpListener) -> std::io::Result<()> {
     tokio::spawn(maintenance::run_periodically(
         state.clone(),
         Duration::from_secs(3600),
     ));
     tokio::spawn(backend::mail::run_worker(state.mail_worker()));
-    let app = router::app(state, leptos_options);
+    let app = router::app(state, site);
     // Without TCP_NODELAY, a streamed page waits ~40 ms on delayed ACKs (Nagle).
     let listener = listener.tap_io(|tcp| {
         if let Err(error) = tcp.set_nodelay(true) {

@@ -40,6 +40,7 @@ async fn main() -> ExitCode {
         Command::Mail {
             command: MailCommand::Test { to },
         } => mail_test(config, to).await,
+        Command::HashRate { seconds } => hash_rate(config, seconds).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -53,7 +54,7 @@ async fn main() -> ExitCode {
 
 async fn serve(config: Config) -> Result<(), String> {
     let site_root = server::site::find_site_root(config.site_root.as_deref())?;
-    let options = server::leptos_options(&config, site_root.clone());
+    let site = server::site::Site::load(&config, &site_root)?;
     let state = AppState::init(config).await.map_err(|e| e.to_string())?;
     let bind = state.config.bind;
     let listener = tokio::net::TcpListener::bind(bind)
@@ -66,7 +67,7 @@ async fn serve(config: Config) -> Result<(), String> {
         site_root = %site_root.display(),
         "Latchkey is listening on http://{bind}"
     );
-    server::run(state, options, listener)
+    server::run(state, site, listener)
         .await
         .map_err(|e| e.to_string())
 }
@@ -130,6 +131,17 @@ async fn mail_test(config: Config, to: String) -> Result<(), String> {
         .await
         .map_err(|e| format!("the test message to {to} was not sent: {e}"))?;
     println!("Sent a test message to {to} ({}).", state.mailer.describe());
+    Ok(())
+}
+
+async fn hash_rate(config: Config, seconds: u64) -> Result<(), String> {
+    let workers = config.hash_workers;
+    let hasher =
+        backend::services::passwords::PasswordHasher::new(backend::cpu::CpuPool::new(workers));
+    let rate = hasher
+        .checks_per_second(workers, std::time::Duration::from_secs(seconds.max(1)))
+        .await;
+    println!("{rate:.1} password checks/s with {workers} hash workers");
     Ok(())
 }
 

@@ -1,8 +1,10 @@
 //! The whole HTTP surface in one place: pages, server functions, the JSON API, static
 //! files, and the layers every request passes through.
 
+use crate::assets;
 use crate::middleware::{self, CspNonce};
 use crate::rest::{self, SESSION_COOKIE};
+use crate::site::Site;
 use app::api::account::UploadPicture;
 use app::{shell, App};
 use axum::extract::{FromRef, State};
@@ -24,7 +26,6 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
-use tower_http::services::ServeDir;
 use tower_http::set_header::{SetRequestHeaderLayer, SetResponseHeaderLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
@@ -62,8 +63,12 @@ impl FromRef<SiteState> for AppState {
     }
 }
 
-pub fn app(state: AppState, leptos_options: LeptosOptions) -> Router {
+pub fn app(state: AppState, site: Site) -> Router {
     let config = state.config.clone();
+    let Site {
+        leptos: leptos_options,
+        assets,
+    } = site;
     let site = SiteState {
         app: state.clone(),
         leptos: leptos_options.clone(),
@@ -83,43 +88,36 @@ pub fn app(state: AppState, leptos_options: LeptosOptions) -> Router {
     .with_path("/")
     .with_expiry(Expiry::OnInactivity(lifetime));
 
-    // The bundle is built without hashed names, so browsers revalidate it (cheaply: the
-    // files carry Last-Modified, and brotli/gzip copies are served as they are).
-    let site_root = std::path::PathBuf::from(leptos_options.site_root.as_ref());
-    let pkg_dir = site_root.join(leptos_options.site_pkg_dir.as_ref());
-    let bundle = Router::new()
-        .fallback_service(
-            ServeDir::new(pkg_dir)
-                .precompressed_br()
-                .precompressed_gzip(),
-        )
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-cache"),
-        ));
-
     // Who is signed in is resolved before a page renders, once; the server functions
     // registered beside the pages, and static files, do without.
     let signed_in = axum::middleware::from_fn_with_state(state.clone(), middleware::page_user);
+    let not_found_options = leptos_options.clone();
     let pages = Router::new()
         .leptos_routes_with_context(&site, PAGE_ROUTES.clone(), context.clone(), move || {
             shell(leptos_options.clone())
         })
         .route_layer(signed_in.clone())
-        .with_state(site.clone());
-    // Any other path: a file of the site (favicon, ...), else the "not found" page.
-    let not_found = Router::new()
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            SiteState,
-            _,
-        >(context.clone(), shell))
-        .layer(signed_in)
         .with_state(site);
-    let site_files = ServeDir::new(&site_root)
-        .precompressed_br()
-        .precompressed_gzip()
-        .append_index_html_on_directories(false)
-        .fallback(not_found);
+    // Any other path: a file of the site (the bundle, the favicon, ...) from memory, else
+    // the "not found" page (rendered by the app, whose routes fall back to it).
+    let render = leptos_axum::render_app_async_with_context(context.clone(), move || {
+        shell(not_found_options.clone())
+    });
+    let not_found = move |request| {
+        let render = render.clone();
+        async move {
+            let mut response = render(request).await;
+            // A redirect the page chose stands.
+            if response.status() == StatusCode::OK {
+                *response.status_mut() = StatusCode::NOT_FOUND;
+            }
+            response
+        }
+    };
+    let site_files = Router::new()
+        .fallback(not_found)
+        .layer(signed_in)
+        .layer(axum::middleware::from_fn_with_state(assets, assets::serve));
     // The picture upload's server function takes a picture; every other request body is
     // held to `max_body_bytes`. (The pages' router has that server function too, but a
     // route of the outer router is matched before its fallback.)
@@ -135,7 +133,6 @@ pub fn app(state: AppState, leptos_options: LeptosOptions) -> Router {
         .nest("/api/v1", rest::router(&config))
         .with_state(state.clone())
         .route(UploadPicture::PATH, upload_picture)
-        .nest_service("/pkg", bundle)
         .fallback_service(pages)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

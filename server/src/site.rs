@@ -1,6 +1,33 @@
-//! Finding the site files (the WASM bundle, JS glue and CSS) from any working directory.
+//! The site: its files (the WASM bundle, JS glue and CSS, found from any working
+//! directory and held in memory) and the options Leptos renders its pages with.
 
+use crate::assets::Assets;
+use backend::config::Config;
+use leptos::config::{Env, LeptosOptions};
 use std::path::{Path, PathBuf};
+
+/// What the pages are rendered with and the files they link.
+#[derive(Clone)]
+pub struct Site {
+    pub leptos: LeptosOptions,
+    pub assets: Assets,
+}
+
+impl Site {
+    /// Reads the site's files under `root`; the pages link the bundle where they are
+    /// served (`pkg/<version>`).
+    pub fn load(config: &Config, root: &Path) -> Result<Site, String> {
+        let assets = Assets::load(root)?;
+        let leptos = LeptosOptions::builder()
+            .output_name("latchkey")
+            .site_root(root.to_string_lossy().to_string())
+            .site_pkg_dir(assets.pkg_path())
+            .env(Env::PROD)
+            .site_addr(config.bind)
+            .build();
+        Ok(Site { leptos, assets })
+    }
+}
 
 /// The file whose presence marks a site root.
 const MARKER: &str = "pkg/latchkey.wasm";

@@ -177,6 +177,74 @@ async fn pages_carry_security_headers_and_a_script_nonce(backend: Backend) {
     assert!(api.headers()["x-request-id"].to_str().is_ok());
 }
 
+/// The bundle is linked and served under a name that changes with its content, kept for a
+/// year, in the smallest copy the browser takes; other files are revalidated.
+async fn site_files_are_served_from_memory_with_cache_headers(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    let html = app.get("/login").await.text().await.unwrap();
+    let css = html
+        .split("href=\"")
+        .filter_map(|s| s.split('"').next())
+        .find(|href| href.ends_with("/latchkey.css"))
+        .expect("the page links the stylesheet")
+        .to_owned();
+    let version_dir = css.strip_suffix("latchkey.css").unwrap().to_owned();
+    assert!(
+        version_dir.starts_with("/pkg/") && version_dir.len() > "/pkg//".len(),
+        "{css}"
+    );
+    // (The WASM's preload name depends on how the server was built: `latchkey.wasm` by
+    // cargo-leptos, `latchkey_bg.wasm` by plain cargo, as here.)
+    assert!(
+        html.contains(&format!("{version_dir}latchkey.js")),
+        "the bundle is preloaded from there"
+    );
+
+    let response = app.get(&css).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/css");
+    assert_eq!(
+        response.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(response.text().await.unwrap(), "body { margin: 0 }");
+
+    let wasm = reqwest::Client::new()
+        .get(app.url(&format!("{version_dir}latchkey.wasm")))
+        .header("accept-encoding", "gzip, deflate, br");
+    let response = wasm.send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-encoding"], "br");
+    assert_eq!(response.headers()["content-type"], "application/wasm");
+    assert_eq!(response.headers()["vary"], "accept-encoding");
+    assert_eq!(response.bytes().await.unwrap().as_ref(), b"brotli stand-in");
+
+    // The bundle has no other name; an old one is simply not found.
+    assert_eq!(app.get("/pkg/latchkey.wasm").await.status(), 404);
+    assert_eq!(
+        app.get("/pkg/0000000000000000/latchkey.wasm")
+            .await
+            .status(),
+        404
+    );
+
+    let favicon = app.get("/favicon.svg").await;
+    assert_eq!(favicon.status(), 200);
+    assert_eq!(favicon.headers()["cache-control"], "no-cache");
+    assert_eq!(favicon.headers()["content-type"], "image/svg+xml");
+    let etag = favicon.headers()["etag"].clone();
+    let again = reqwest::Client::new()
+        .get(app.url("/favicon.svg"))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    assert!(again.bytes().await.unwrap().is_empty());
+}
+
 /// Text no database can hold (Postgres refuses NUL) is an ordinary wrong answer, never a
 /// server error.
 async fn nul_characters_are_refused_cleanly(backend: Backend) {
@@ -564,6 +632,7 @@ on_both_databases!(
     bad_requests_get_clear_json_errors,
     cross_origin_state_changes_are_refused,
     pages_carry_security_headers_and_a_script_nonce,
+    site_files_are_served_from_memory_with_cache_headers,
     nul_characters_are_refused_cleanly,
     request_ids_are_made_here,
     the_api_document_is_the_router,

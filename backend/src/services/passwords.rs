@@ -113,6 +113,33 @@ impl PasswordHasher {
     }
 }
 
+impl PasswordHasher {
+    /// How many password checks a second this hasher does with `workers` of them at once
+    /// for `duration`: the ceiling for sign-ins on this machine (`latchkey hash-rate`).
+    pub async fn checks_per_second(&self, workers: usize, duration: std::time::Duration) -> f64 {
+        let password =
+            Password::for_sign_in("a-password-to-measure-with").expect("a valid sign-in password");
+        let start = std::time::Instant::now();
+        let loops = (0..workers.max(1)).map(|_| {
+            let (hasher, password) = (self.clone(), password.clone());
+            tokio::spawn(async move {
+                let mut checks = 0u64;
+                while start.elapsed() < duration {
+                    let _ = hasher.verify(&password, None).await;
+                    checks += 1;
+                }
+                checks
+            })
+        });
+        let loops: Vec<_> = loops.collect();
+        let mut checks = 0;
+        for done in loops {
+            checks += done.await.unwrap_or(0);
+        }
+        checks as f64 / start.elapsed().as_secs_f64()
+    }
+}
+
 /// The characters a generated password is made of: letters and digits without the ones
 /// people confuse (0/O, 1/l/I), and a few symbols that survive copy and paste.
 const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789-_.!";

@@ -27,6 +27,18 @@ pub struct TestApp {
 
 pub const PASSWORD: &str = "violet-anchor-92";
 
+/// The site files every test app serves (with a brotli copy of the bundle, as
+/// cargo-leptos makes one).
+pub const SITE_FILES: [(&str, &[u8]); 4] = [
+    (
+        "favicon.svg",
+        b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+    ),
+    ("pkg/latchkey.css", b"body { margin: 0 }"),
+    ("pkg/latchkey.wasm", b"\0asm stand-in"),
+    ("pkg/latchkey.wasm.br", b"brotli stand-in"),
+];
+
 /// Starts the app with the default settings.
 pub async fn spawn(backend: Backend) -> Option<TestApp> {
     spawn_with(backend, &[]).await
@@ -67,9 +79,15 @@ async fn start(backend: Backend, settings: &[(&str, &str)], with_mail: bool) -> 
     }
     env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let config = Config::from_values(BTreeMap::new(), env).expect("valid test configuration");
-    let options = server::leptos_options(&config, db.dir.join("site"));
+    // A stand-in bundle: these tests read pages as HTML, and the files as bytes.
+    let site_root = db.dir.join("site");
+    std::fs::create_dir_all(site_root.join("pkg")).unwrap();
+    for (name, bytes) in SITE_FILES {
+        std::fs::write(site_root.join(name), bytes).unwrap();
+    }
+    let site = server::site::Site::load(&config, &site_root).expect("the site");
     let state = AppState::init(config).await.expect("start the app");
-    tokio::spawn(server::run(state.clone(), options, listener));
+    tokio::spawn(server::run(state.clone(), site, listener));
     Some(TestApp {
         base: format!("http://{address}"),
         address,
