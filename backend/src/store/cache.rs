@@ -17,8 +17,11 @@ use std::time::{Duration, Instant};
 /// How long a read is served from memory before the database is asked again.
 pub const FRESH_FOR: Duration = Duration::from_millis(500);
 
-/// How many entries of each kind are kept (a few hundred bytes each).
-const CAPACITY: usize = 10_000;
+/// How many entries of each kind are kept. An entry is only of use for `FRESH_FOR`, so
+/// this is how many different sessions (accounts, tokens) a burst may bring in half a
+/// second; stale entries stay until evicted, so the bound is also what the cache costs at
+/// most: under 1 KB an entry, a few MB in all.
+const CAPACITY: usize = 2_048;
 
 /// One kind of read, by key, each with when it was read.
 type Reads<V> = Cache<String, (Instant, V)>;
