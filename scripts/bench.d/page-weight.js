@@ -4,7 +4,9 @@
 // compressed bodies plus headers), once the page is hydrated and the network is idle.
 //
 //   node page-weight.js BASE_URL PATH...
-// Prints one line per page: "PATH first BYTES second BYTES".
+// Prints one line per page: "PATH first BYTES second BYTES". A PATH written as
+// "signed-in:/account" is opened with the session cookie in BENCH_COOKIE
+// ("latchkey_session=...").
 const { chromium } = require("../../end2end/node_modules/@playwright/test");
 
 async function transferred(context, url) {
@@ -30,11 +32,17 @@ async function transferred(context, url) {
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"],
   });
   try {
-    for (const path of paths) {
+    for (const page of paths) {
+      const signedIn = page.startsWith("signed-in:");
+      const path = signedIn ? page.slice("signed-in:".length) : page;
       const context = await browser.newContext();
+      if (signedIn) {
+        const [name, value] = (process.env.BENCH_COOKIE ?? "").split("=");
+        await context.addCookies([{ name, value, url: base }]);
+      }
       const first = await transferred(context, base + path);
       const second = await transferred(context, base + path);
-      console.log(`${path} first ${first} second ${second}`);
+      console.log(`${path}${signedIn ? " (signed in)" : ""} first ${first} second ${second}`);
       await context.close();
     }
   } finally {
