@@ -132,8 +132,7 @@ impl Assets {
             StatusCode::NOT_MODIFIED.into_response()
         } else {
             let (body, encoding) = match preferred_encoding(headers, asset) {
-                Some(("br", body)) => (body, Some("br")),
-                Some((_, body)) => (body, Some("gzip")),
+                Some((encoding, body)) => (body, Some(encoding)),
                 None => (&asset.identity, None),
             };
             let mut response = if head {

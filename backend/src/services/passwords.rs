@@ -111,9 +111,7 @@ impl PasswordHasher {
             })
             .await
     }
-}
 
-impl PasswordHasher {
     /// How many password checks a second this hasher does with `workers` of them at once
     /// for `duration`: the ceiling for sign-ins on this machine (`latchkey hash-rate`).
     pub async fn checks_per_second(&self, workers: usize, duration: std::time::Duration) -> f64 {

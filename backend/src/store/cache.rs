@@ -34,11 +34,11 @@ pub struct ReadCache {
     sessions: Reads<SessionRecord>,
     users: Reads<UserRecord>,
     api_tokens: Reads<LiveApiToken>,
-    /// Counts forgetting. Filling and forgetting both hold the lock, so a fill that
-    /// started before a forget (same ticket number no more) cannot land after it.
-    generation: Mutex<u64>,
-    /// Mirrors `generation` for lock-free tickets.
-    generation_seen: AtomicU64,
+    /// Counts forgetting: a ticket is its value when a read began.
+    generation: AtomicU64,
+    /// Held to fill and to forget, so a fill that checked its ticket cannot land after a
+    /// forget that came later.
+    lock: Mutex<()>,
 }
 
 impl Default for ReadCache {
@@ -47,8 +47,8 @@ impl Default for ReadCache {
             sessions: Cache::new(CAPACITY),
             users: Cache::new(CAPACITY),
             api_tokens: Cache::new(CAPACITY),
-            generation: Mutex::new(0),
-            generation_seen: AtomicU64::new(0),
+            generation: AtomicU64::new(0),
+            lock: Mutex::new(()),
         }
     }
 }
@@ -77,21 +77,20 @@ impl ReadCache {
 
     /// Call before asking the database; hand the ticket back to `fill_*`.
     pub fn ticket(&self) -> Ticket {
-        Ticket(self.generation_seen.load(Ordering::Acquire))
+        Ticket(self.generation.load(Ordering::Acquire))
     }
 
     /// Runs `fill` unless something was forgotten since `ticket` was taken.
     fn fill(&self, ticket: Ticket, fill: impl FnOnce()) {
-        let generation = self.generation.lock().unwrap_or_else(|e| e.into_inner());
-        if *generation == ticket.0 {
+        let _lock = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        if self.generation.load(Ordering::Acquire) == ticket.0 {
             fill();
         }
     }
 
     fn forget(&self, what: Forget<'_>) {
-        let mut generation = self.generation.lock().unwrap_or_else(|e| e.into_inner());
-        *generation += 1;
-        self.generation_seen.store(*generation, Ordering::Release);
+        let _lock = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        self.generation.fetch_add(1, Ordering::AcqRel);
         match what {
             Forget::Session(id_hash) => {
                 self.sessions.remove(id_hash);
