@@ -99,7 +99,9 @@ target_dir() {
 # Builds the release binary and the size-optimised WASM bundle (with .br/.gz copies).
 build_release() {
   step "Building Latchkey (release: server binary + WASM bundle)"
-  (cd "$ROOT" && cargo leptos build --release --precompress)
+  # --split: each island of the pages is its own chunk of the bundle, loaded only by a
+  # page that has it.
+  (cd "$ROOT" && cargo leptos build --release --precompress --split)
   export LATCHKEY_SITE_ROOT="$ROOT/target/site"
   SERVER_BIN="$(target_dir)/release/latchkey"
   export SERVER_BIN

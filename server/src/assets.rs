@@ -3,7 +3,7 @@
 //! cargo-leptos made is chosen by a look-up, not a `stat`.
 //!
 //! The bundle is served under a name that changes with its content,
-//! `/pkg/<version>/latchkey.wasm`, so browsers may keep it for a year without asking
+//! `/<version>/pkg/latchkey.wasm`, so browsers may keep it for a year without asking
 //! again (`immutable`), and a new build is never mixed with an old one. Every other file
 //! keeps its name and is revalidated (`no-cache` with an `ETag`: a 304 when unchanged).
 
@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Where the bundle's files are, under the site root.
-const PKG_DIR: &str = "pkg";
+pub const PKG_DIR: &str = "pkg";
 
 /// For the bundle's files: their names change whenever their content does.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -40,8 +40,8 @@ struct Asset {
 #[derive(Clone)]
 pub struct Assets {
     files: Arc<HashMap<String, Asset>>,
-    /// `pkg/<version>`: where the pages link the bundle.
-    pkg_path: String,
+    /// `/<version>`: the prefix of the bundle's `pkg/` directory, where the pages link it.
+    bundle_root: String,
 }
 
 impl Assets {
@@ -86,7 +86,7 @@ impl Assets {
             contents.push((name, identity, sibling(".br")?, sibling(".gz")?));
         }
         let version = hex::encode(&bundle.finalize()[..8]);
-        let pkg_path = format!("{PKG_DIR}/{version}");
+        let bundle_root = format!("/{version}");
 
         let files = contents
             .into_iter()
@@ -96,9 +96,10 @@ impl Assets {
                     HeaderValue::from_static,
                 );
                 let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&identity)[..12]));
-                let (url, cache_control) = match name.strip_prefix(&format!("{PKG_DIR}/")) {
-                    Some(file) => (format!("/{pkg_path}/{file}"), IMMUTABLE),
-                    None => (format!("/{name}"), REVALIDATE),
+                let (url, cache_control) = if name.starts_with(&format!("{PKG_DIR}/")) {
+                    (format!("{bundle_root}/{name}"), IMMUTABLE)
+                } else {
+                    (format!("/{name}"), REVALIDATE)
                 };
                 let asset = Asset {
                     content_type,
@@ -113,13 +114,15 @@ impl Assets {
             .collect();
         Ok(Assets {
             files: Arc::new(files),
-            pkg_path,
+            bundle_root,
         })
     }
 
-    /// `pkg/<version>`, for Leptos' `site_pkg_dir`: the pages link the bundle there.
-    pub fn pkg_path(&self) -> &str {
-        &self.pkg_path
+    /// `/<version>`: the bundle's files are served under `<bundle_root>/pkg/`. The pages
+    /// link them there (Leptos' `site_pkg_dir` stays `pkg`: that is also where it finds
+    /// the bundle's split manifest on disk).
+    pub fn bundle_root(&self) -> &str {
+        &self.bundle_root
     }
 
     /// The answer for a GET or HEAD of `path`, if it names a file.
@@ -259,7 +262,7 @@ mod tests {
     #[test]
     fn the_bundle_is_named_by_its_content_and_kept_a_year() {
         let (dir, assets) = site();
-        let wasm = format!("/{}/latchkey.wasm", assets.pkg_path());
+        let wasm = format!("{}/pkg/latchkey.wasm", assets.bundle_root());
         let response = get(&assets, &wasm, &[]).unwrap();
         assert_eq!(response.headers()[header::CACHE_CONTROL], IMMUTABLE);
         assert_eq!(response.headers()[header::CONTENT_TYPE], "application/wasm");
@@ -270,11 +273,11 @@ mod tests {
 
         std::fs::write(dir.path().join("pkg/latchkey.wasm"), b"another build").unwrap();
         let rebuilt = Assets::load(dir.path()).unwrap();
-        assert_ne!(rebuilt.pkg_path(), assets.pkg_path());
+        assert_ne!(rebuilt.bundle_root(), assets.bundle_root());
         let again = Assets::load(dir.path()).unwrap();
         assert_eq!(
-            again.pkg_path(),
-            rebuilt.pkg_path(),
+            again.bundle_root(),
+            rebuilt.bundle_root(),
             "the same files, the same name"
         );
     }
@@ -282,7 +285,7 @@ mod tests {
     #[test]
     fn the_smallest_accepted_copy_is_sent() {
         let (_dir, assets) = site();
-        let wasm = format!("/{}/latchkey.wasm", assets.pkg_path());
+        let wasm = format!("{}/pkg/latchkey.wasm", assets.bundle_root());
         let encoding = |accept: &str| {
             let response = get(&assets, &wasm, &[(header::ACCEPT_ENCODING, accept)]).unwrap();
             response

@@ -92,16 +92,18 @@ pub fn app(state: AppState, site: Site) -> Router {
     // registered beside the pages, and static files, do without.
     let signed_in = axum::middleware::from_fn_with_state(state.clone(), middleware::page_user);
     let not_found_options = leptos_options.clone();
+    let bundle = assets.bundle_root().to_owned();
+    let not_found_bundle = bundle.clone();
     let pages = Router::new()
         .leptos_routes_with_context(&site, PAGE_ROUTES.clone(), context.clone(), move || {
-            shell(leptos_options.clone())
+            shell(leptos_options.clone(), bundle.clone())
         })
         .route_layer(signed_in.clone())
         .with_state(site);
     // Any other path: a file of the site (the bundle, the favicon, ...) from memory, else
     // the "not found" page (rendered by the app, whose routes fall back to it).
     let render = leptos_axum::render_app_async_with_context(context.clone(), move || {
-        shell(not_found_options.clone())
+        shell(not_found_options.clone(), not_found_bundle.clone())
     });
     let not_found = move |request| {
         let render = render.clone();

@@ -1,7 +1,7 @@
 //! The site: its files (the WASM bundle, JS glue and CSS, found from any working
 //! directory and held in memory) and the options Leptos renders its pages with.
 
-use crate::assets::Assets;
+use crate::assets::{Assets, PKG_DIR};
 use backend::config::Config;
 use leptos::config::{Env, LeptosOptions};
 use std::path::{Path, PathBuf};
@@ -14,14 +14,14 @@ pub struct Site {
 }
 
 impl Site {
-    /// Reads the site's files under `root`; the pages link the bundle where they are
-    /// served (`pkg/<version>`).
+    /// Reads the site's files under `root`; the pages link the bundle where it is served
+    /// (`Assets::bundle_root`).
     pub fn load(config: &Config, root: &Path) -> Result<Site, String> {
         let assets = Assets::load(root)?;
         let leptos = LeptosOptions::builder()
             .output_name("latchkey")
             .site_root(root.to_string_lossy().to_string())
-            .site_pkg_dir(assets.pkg_path())
+            .site_pkg_dir(PKG_DIR)
             .env(Env::PROD)
             .site_addr(config.bind)
             .build();
@@ -65,7 +65,7 @@ pub fn find_site_root(configured: Option<&Path>) -> Result<PathBuf, String> {
         .ok_or_else(|| {
             format!(
                 "cannot find the site files ({MARKER}) in {}; build them with \
-                 `cargo leptos build --release` or set LATCHKEY_SITE_ROOT",
+                 `cargo leptos build --release --split` or set LATCHKEY_SITE_ROOT",
                 candidates
                     .iter()
                     .map(|p| p.display().to_string())

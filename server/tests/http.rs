@@ -192,7 +192,7 @@ async fn site_files_are_served_from_memory_with_cache_headers(backend: Backend) 
         .to_owned();
     let version_dir = css.strip_suffix("latchkey.css").unwrap().to_owned();
     assert!(
-        version_dir.starts_with("/pkg/") && version_dir.len() > "/pkg//".len(),
+        version_dir.ends_with("/pkg/") && version_dir.len() > "//pkg/".len(),
         "{css}"
     );
     // (The WASM's preload name depends on how the server was built: `latchkey.wasm` by
@@ -224,7 +224,7 @@ async fn site_files_are_served_from_memory_with_cache_headers(backend: Backend) 
     // The bundle has no other name; an old one is simply not found.
     assert_eq!(app.get("/pkg/latchkey.wasm").await.status(), 404);
     assert_eq!(
-        app.get("/pkg/0000000000000000/latchkey.wasm")
+        app.get("/0000000000000000/pkg/latchkey.wasm")
             .await
             .status(),
         404

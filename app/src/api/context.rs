@@ -66,8 +66,7 @@ impl RequestContext {
     }
 
     /// Sends a form posted without JavaScript on to `path` (a 302). With JavaScript the
-    /// page takes the result in and goes on by itself (`pages::on_success`), so that it
-    /// never arrives somewhere before it knows who is signed in.
+    /// island takes the result in and goes on by itself (`island::on_success`).
     pub fn redirect_form(&self, path: &str) {
         if self.is_plain_form_post() {
             leptos_axum::redirect(path);

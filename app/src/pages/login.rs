@@ -1,46 +1,24 @@
 use super::components::form::{
-    required, show_field_errors, submission_error, Control, Field, FieldState, FormAlert,
-    SubmitButton,
+    page_error, query_value, required, show_field_errors, submission_error, typed, Control, Field,
+    FieldState, FormAlert, PageError, SubmitButton,
 };
 use super::components::guard::SignedOutOnly;
-use super::{on_success, use_auth};
+use super::components::island::{go_to, hydrated, on_success};
+use super::use_auth;
 use crate::api::auth::Login;
 use crate::domain::{local_path, Registration};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_query_map};
 
 /// Sign in with a username or email address and a password.
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let auth = use_auth();
-    let query = use_query_map();
-    let next = Memo::new(move |_| {
-        query
-            .read()
-            .get_str("next")
-            .and_then(|n| local_path(Some(n)))
-            .map(str::to_owned)
-    });
-
-    let action = ServerAction::<Login>::new();
-    let navigate = use_navigate();
-    on_success(action, move |user| {
-        auth.user.set(Some(user));
-        let target = next.get_untracked().unwrap_or_else(|| "/".into());
-        navigate(&target, Default::default());
-    });
-
-    let deleted = query.read_untracked().get_str("deleted") == Some("1");
-    let registered = query.read_untracked().get_str("registered") == Some("1");
-    let login = FieldState::from_query("login");
-    let password = FieldState::new();
-    let error = submission_error(action);
-    show_field_errors(error, vec![("login", login), ("password", password)]);
-    let pending = action.pending();
-    let registration_open = auth.rules().registration == Registration::Open;
+    let next = local_path(Some(&query_value("next"))).map(str::to_owned);
+    let deleted = query_value("deleted") == "1";
+    let registered = query_value("registered") == "1";
+    let registration_open = use_auth().rules.registration == Registration::Open;
 
     view! {
         <Title text="Sign in"/>
@@ -55,28 +33,7 @@ pub fn LoginPage() -> impl IntoView {
                         "Your account is ready. Confirm your address with the link we mailed you, then sign in."
                     </p>
                 })}
-                <FormAlert error/>
-                <ActionForm action attr:novalidate=true>
-                    <input type="hidden" name="next" value=move || next.get().unwrap_or_default()/>
-                    <Field
-                        label="Username or email"
-                        name="login"
-                        state=login
-                        check=required(login)
-                        autocomplete="username"
-                    />
-                    <Field
-                        label="Password"
-                        name="password"
-                        state=password
-                        check=required(password)
-                        control=Control::Input("password")
-                        autocomplete="current-password"
-                    />
-                    <SubmitButton label="Sign in" busy_label="Signing in…" pending wide=true
-                        valid=move || !login.value.get_untracked().is_empty() && !password.value.get_untracked().is_empty()
-                        fields=vec![login, password]/>
-                </ActionForm>
+                <LoginForm next error=page_error()/>
                 <p class="aside links">
                     <A href="/forgot-password">"Forgot your password?"</A>
                     <A href="/login/code">"Email me a sign-in code"</A>
@@ -86,5 +43,45 @@ pub fn LoginPage() -> impl IntoView {
                 })}
             </section>
         </SignedOutOnly>
+    }
+}
+
+/// The form, with the error (and what was typed) it came back with when it was posted
+/// without JavaScript. Signed in, it goes on to `next` or home.
+#[island(lazy)]
+fn LoginForm(next: Option<String>, error: Option<PageError>) -> impl IntoView {
+    hydrated();
+    let action = ServerAction::<Login>::new();
+    let target = next.clone().unwrap_or_else(|| "/".to_owned());
+    on_success(action, move |_| go_to(&target));
+    let login = FieldState::with_value(typed::<Login>(&error, "login"));
+    let password = FieldState::new();
+    let error = submission_error(action, error);
+    show_field_errors(error, vec![("login", login), ("password", password)]);
+    let pending = action.pending();
+
+    view! {
+        <FormAlert error/>
+        <ActionForm action attr:novalidate=true>
+            <input type="hidden" name="next" value=next.unwrap_or_default()/>
+            <Field
+                label="Username or email"
+                name="login"
+                state=login
+                check=required(login)
+                autocomplete="username"
+            />
+            <Field
+                label="Password"
+                name="password"
+                state=password
+                check=required(password)
+                control=Control::Input("password")
+                autocomplete="current-password"
+            />
+            <SubmitButton label="Sign in" busy_label="Signing in…" pending wide=true
+                valid=move || !login.value.get_untracked().is_empty() && !password.value.get_untracked().is_empty()
+                fields=vec![login, password]/>
+        </ActionForm>
     }
 }

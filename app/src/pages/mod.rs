@@ -12,16 +12,20 @@ mod verify;
 
 use crate::domain::{AuthRules, User};
 use components::header::Header;
+#[cfg(feature = "hydrate")]
+pub use components::island::mark_if_no_islands;
 use leptos::prelude::*;
-use leptos::server_fn::ServerFn;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
 };
 
-/// The HTML document the server renders around the app.
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+/// The HTML document the server renders around the app. `bundle` is the URL prefix the
+/// bundle is served under (its `pkg/` directory sits below it); it changes with every
+/// build, so browsers may keep the files for good.
+pub fn shell(options: LeptosOptions, bundle: String) -> impl IntoView {
+    let stylesheet = format!("{bundle}/{}/latchkey.css", options.site_pkg_dir);
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -30,9 +34,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                // The bundle's directory is named by its content (see the server's assets).
-                <link rel="stylesheet" href=format!("/{}/latchkey.css", options.site_pkg_dir)/>
-                <HydrationScripts options/>
+                <link rel="stylesheet" href=stylesheet/>
+                <HydrationScripts options islands=true root=bundle/>
                 <MetaTags/>
             </head>
             <body>
@@ -42,73 +45,23 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// Who is signed in and the published rules, shared by every page.
+/// Who is signed in and the published rules, for the pages the server renders.
 ///
 /// The server resolves both before it renders (who is signed in once per request, the
-/// rules once per process) and serialises them into the page, so the browser starts from
-/// the same values and no page ever waits for them. Whatever signs in or out, or changes
-/// the account, sets `user` from the account it returns.
-#[derive(Clone, Copy)]
+/// rules once per process). Pages are rendered on the server only: the browser runs the
+/// islands (`#[island]`), which get what they need of these as their props.
+#[derive(Clone)]
 pub struct Auth {
-    pub user: RwSignal<Option<User>>,
-    rules: StoredValue<AuthRules>,
-}
-
-impl Auth {
-    /// The published rules (lengths, registration, lifetimes, ...).
-    pub fn rules(&self) -> AuthRules {
-        self.rules.get_value()
-    }
+    pub user: Option<User>,
+    pub rules: AuthRules,
 }
 
 pub fn use_auth() -> Auth {
     expect_context::<Auth>()
 }
 
-/// Runs `then` with the output of each successful submission of `action`. A form
-/// posted without JavaScript is redirected by the server instead; with JavaScript the
-/// page decides here what changed and where to go, after the fact, so that no page
-/// ever sees a sign-in as done while `Auth::user` still says otherwise.
-pub fn on_success<S>(action: ServerAction<S>, then: impl Fn(S::Output) + 'static)
-where
-    S: ServerFn + Clone + Send + Sync + 'static,
-    S::Output: Clone + Send + Sync + 'static,
-    S::Error: Clone + Send + Sync + 'static,
-{
-    Effect::watch(
-        move || action.value().get(),
-        move |value, _, _| {
-            if let Some(Ok(output)) = value {
-                then(output.clone());
-            }
-        },
-        false,
-    );
-}
-
-/// After an action that signs this browser in unless the account must confirm its
-/// address first (registration, a password reset): shows the account and goes home, or
-/// goes to `otherwise`.
-pub fn on_sign_in_unless_unverified<S>(action: ServerAction<S>, otherwise: &'static str)
-where
-    S: ServerFn<Output = User> + Clone + Send + Sync + 'static,
-    S::Error: Clone + Send + Sync + 'static,
-{
-    let auth = use_auth();
-    let rules = auth.rules();
-    let navigate = leptos_router::hooks::use_navigate();
-    on_success(action, move |user| {
-        if rules.may_sign_in(&user) {
-            auth.user.set(Some(user));
-            navigate("/", Default::default());
-        } else {
-            navigate(otherwise, Default::default());
-        }
-    });
-}
-
 /// Who the server found signed in on the request it renders (the router resolves it
-/// before rendering); nobody in the browser, where the page's serialised copy is read.
+/// before rendering).
 fn request_user() -> Option<User> {
     #[cfg(feature = "ssr")]
     {
@@ -122,8 +75,7 @@ fn request_user() -> Option<User> {
     }
 }
 
-/// The rules the server publishes; the defaults in the browser, where the page's
-/// serialised copy is read.
+/// The rules the server publishes.
 fn published_rules() -> AuthRules {
     #[cfg(feature = "ssr")]
     {
@@ -139,14 +91,9 @@ fn published_rules() -> AuthRules {
 
 #[component]
 pub fn App() -> impl IntoView {
-    // First, before anything else that numbers what the page carries for hydration
-    // (resources, boundaries): the server's values, serialised into the page and read
-    // back, in the same order, by the browser.
-    let user = SharedValue::new(request_user).into_inner();
-    let rules = SharedValue::new(published_rules).into_inner();
     provide_context(Auth {
-        user: RwSignal::new(user),
-        rules: StoredValue::new(rules),
+        user: request_user(),
+        rules: published_rules(),
     });
     provide_meta_context();
 

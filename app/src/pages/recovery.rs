@@ -1,78 +1,106 @@
 //! Forgotten password: ask for a link, then choose a new password from it.
 
 use super::components::form::{
-    show_field_errors, submission_error, Control, Field, FieldState, FormAlert, SubmitButton,
+    page_error, query_value, show_field_errors, submission_error, typed, Control, Field,
+    FieldState, FormAlert, PageError, SubmitButton,
 };
 use super::components::guard::SignedOutOnly;
-use super::{on_sign_in_unless_unverified, use_auth};
+use super::components::island::{go_to, hydrated, on_success};
+use super::use_auth;
 use crate::api::auth::{RequestPasswordReset, ResetPassword};
-use crate::domain::{Email, PasswordResetInput, Secret};
+use crate::domain::{AuthRules, Email, PasswordResetInput, Secret};
 use crate::AppError;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
 
 /// `/forgot-password`: one field; the answer is the same whether or not the address has
 /// an account.
 #[component]
 pub fn ForgotPasswordPage() -> impl IntoView {
-    let auth = use_auth();
-    let action = ServerAction::<RequestPasswordReset>::new();
-    let email = FieldState::from_query("email");
-    let error = submission_error(action);
-    show_field_errors(error, vec![("email", email)]);
-    let check = Signal::derive(move || Email::parse(&email.value.get()).err());
-    let sent = move || matches!(action.value().get(), Some(Ok(())));
-    let minutes = auth.rules().tokens.reset_minutes;
-    let pending = action.pending();
+    let minutes = use_auth().rules.tokens.reset_minutes;
     view! {
         <Title text="Reset your password"/>
         <SignedOutOnly>
         <section class="card auth-card" aria-labelledby="forgot-title">
             <h1 id="forgot-title">"Reset your password"</h1>
-            <Show
-                when=sent
-                fallback=move || view! {
-                    <p>"Enter the address of your account. We will mail you a link to choose a new password."</p>
-                    <FormAlert error/>
-                    <ActionForm action attr:novalidate=true>
-                        <Field label="Email" name="email" state=email check=check
-                            control=Control::Input("email") autocomplete="email"/>
-                        <SubmitButton label="Send me a link" busy_label="Sending…" pending wide=true
-                            valid=move || Email::parse(&email.value.get_untracked()).is_ok()
-                            fields=vec![email]/>
-                    </ActionForm>
-                }
-            >
-                <p class="alert ok" role="status" data-testid="reset-sent">
-                    {move || format!(
-                        "If an account has this address, a link is on its way. It works once, for {} minutes.",
-                        minutes
-                    )}
-                </p>
-            </Show>
+            <ForgotForm minutes error=page_error()/>
             <p class="aside"><A href="/login">"Back to sign in"</A></p>
         </section>
         </SignedOutOnly>
     }
 }
 
+/// The address, then the news that a link (valid `minutes`) is on its way.
+#[island(lazy)]
+fn ForgotForm(minutes: u32, error: Option<PageError>) -> impl IntoView {
+    hydrated();
+    let action = ServerAction::<RequestPasswordReset>::new();
+    let email = FieldState::with_value(typed::<RequestPasswordReset>(&error, "email"));
+    let error = submission_error(action, error);
+    show_field_errors(error, vec![("email", email)]);
+    let check = Signal::derive(move || Email::parse(&email.value.get()).err());
+    let sent = move || matches!(action.value().get(), Some(Ok(())));
+    let pending = action.pending();
+    view! {
+        <Show
+            when=sent
+            fallback=move || view! {
+                <p>"Enter the address of your account. We will mail you a link to choose a new password."</p>
+                <FormAlert error/>
+                <ActionForm action attr:novalidate=true>
+                    <Field label="Email" name="email" state=email check=check
+                        control=Control::Input("email") autocomplete="email"/>
+                    <SubmitButton label="Send me a link" busy_label="Sending…" pending wide=true
+                        valid=move || Email::parse(&email.value.get_untracked()).is_ok()
+                        fields=vec![email]/>
+                </ActionForm>
+            }
+        >
+            <p class="alert ok" role="status" data-testid="reset-sent">
+                {format!(
+                    "If an account has this address, a link is on its way. It works once, for {minutes} minutes."
+                )}
+            </p>
+        </Show>
+    }
+}
+
 /// `/reset-password?token=…`: the new password, twice.
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
-    let auth = use_auth();
-    let rules = auth.rules();
+    view! {
+        <Title text="Choose a new password"/>
+        <SignedOutOnly>
+        <section class="card auth-card" aria-labelledby="reset-title">
+            <h1 id="reset-title">"Choose a new password"</h1>
+            <ResetForm token=query_value("token") rules=use_auth().rules error=page_error()/>
+        </section>
+        </SignedOutOnly>
+    }
+}
+
+/// The new password for the mailed `token`. Every other session ends; this browser is
+/// signed in and goes home, unless the account must confirm its address first.
+#[island(lazy)]
+fn ResetForm(token: String, rules: AuthRules, error: Option<PageError>) -> impl IntoView {
+    hydrated();
     let action = ServerAction::<ResetPassword>::new();
-    // Every other session has ended; this one is signed in.
-    on_sign_in_unless_unverified(action, "/login");
-    let query = use_query_map();
-    let token = Memo::new(move |_| query.read().get("token").unwrap_or_default());
+    on_success(action, {
+        let rules = rules.clone();
+        move |user| {
+            go_to(if rules.may_sign_in(&user) {
+                "/"
+            } else {
+                "/login"
+            })
+        }
+    });
     let new = FieldState::new();
     let confirmation = FieldState::new();
     let fields = [new, confirmation];
-    let error = submission_error(action);
+    let error = submission_error(action, error);
     show_field_errors(
         error,
         vec![
@@ -92,34 +120,29 @@ pub fn ResetPasswordPage() -> impl IntoView {
         move |name: &'static str| Signal::derive(move || problems.read().get(name).cloned());
     let spent = move || matches!(error.get(), Some(AppError::InvalidToken));
     let pending = action.pending();
+    let token = StoredValue::new(token);
     view! {
-        <Title text="Choose a new password"/>
-        <SignedOutOnly>
-        <section class="card auth-card" aria-labelledby="reset-title">
-            <h1 id="reset-title">"Choose a new password"</h1>
-            <Show
-                when=spent
-                fallback=move || view! {
-                    <FormAlert error/>
-                    <ActionForm action attr:novalidate=true>
-                        <input type="hidden" name="token" value=move || token.get()/>
-                        <Field label="New password" name="new_password" state=new check=check("new_password")
-                            control=Control::Input("password") autocomplete="new-password"/>
-                        <Field label="Confirm new password" name="new_password_confirmation" state=confirmation
-                            check=check("new_password_confirmation") control=Control::Input("password")
-                            autocomplete="new-password"/>
-                        <SubmitButton label="Set password and sign in" busy_label="Saving…" pending wide=true
-                            valid=move || problems.with_untracked(|p| p.is_empty())
-                            fields=fields.to_vec()/>
-                    </ActionForm>
-                }
-            >
-                <p class="alert error" role="alert">
-                    "This link is invalid, was already used, or has expired. "
-                    <A href="/forgot-password">"Ask for a new one"</A>
-                </p>
-            </Show>
-        </section>
-        </SignedOutOnly>
+        <Show
+            when=spent
+            fallback=move || view! {
+                <FormAlert error/>
+                <ActionForm action attr:novalidate=true>
+                    <input type="hidden" name="token" value=token.get_value()/>
+                    <Field label="New password" name="new_password" state=new check=check("new_password")
+                        control=Control::Input("password") autocomplete="new-password"/>
+                    <Field label="Confirm new password" name="new_password_confirmation" state=confirmation
+                        check=check("new_password_confirmation") control=Control::Input("password")
+                        autocomplete="new-password"/>
+                    <SubmitButton label="Set password and sign in" busy_label="Saving…" pending wide=true
+                        valid=move || problems.with_untracked(|p| p.is_empty())
+                        fields=fields.to_vec()/>
+                </ActionForm>
+            }
+        >
+            <p class="alert error" role="alert">
+                "This link is invalid, was already used, or has expired. "
+                <a href="/forgot-password">"Ask for a new one"</a>
+            </p>
+        </Show>
     }
 }

@@ -1,31 +1,74 @@
 use super::components::copy::SuggestPassword;
 use super::components::form::{
-    show_field_errors, submission_error, Control, Field, FieldState, FormAlert, SubmitButton,
+    page_error, show_field_errors, submission_error, typed, Control, Field, FieldState, FormAlert,
+    PageError, SubmitButton,
 };
 use super::components::guard::SignedOutOnly;
-use super::{on_sign_in_unless_unverified, use_auth};
+use super::components::island::{go_to, hydrated, on_success};
+use super::use_auth;
 use crate::api::auth::Register;
-use crate::domain::{FieldErrors, NewAccount, RegisterInput, Registration, Secret};
+use crate::domain::{AuthRules, FieldErrors, NewAccount, RegisterInput, Registration, Secret};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-/// Create an account. Every field is checked as it is typed, with the same domain types
-/// the server uses, against the rules the server publishes.
+/// Create an account, when registration is open.
 #[component]
 pub fn RegisterPage() -> impl IntoView {
-    let auth = use_auth();
-    let rules = auth.rules();
+    let rules = use_auth().rules;
+    view! {
+        <Title text="Create an account"/>
+        <SignedOutOnly>
+            {if rules.registration != Registration::Open {
+                view! {
+                    <section class="card auth-card">
+                        <h1>"Create an account"</h1>
+                        <p class="alert info" role="status">
+                            "This site does not take new registrations. Ask an administrator for an invitation."
+                        </p>
+                        <p class="aside">"Already have an account? " <A href="/login">"Sign in"</A></p>
+                    </section>
+                }
+                .into_any()
+            } else {
+                view! {
+                    <section class="card auth-card" aria-labelledby="register-title">
+                        <h1 id="register-title">"Create an account"</h1>
+                        <RegisterForm rules error=page_error()/>
+                        <p class="aside">"Already have an account? " <A href="/login">"Sign in"</A></p>
+                    </section>
+                }
+                .into_any()
+            }}
+        </SignedOutOnly>
+    }
+}
+
+/// The form. Every field is checked as it is typed, with the same domain types the
+/// server uses, against the rules the server publishes. Once the account exists it is
+/// signed in and goes home, unless it must confirm its address first.
+#[island(lazy)]
+fn RegisterForm(rules: AuthRules, error: Option<PageError>) -> impl IntoView {
+    hydrated();
     let action = ServerAction::<Register>::new();
-    on_sign_in_unless_unverified(action, "/login?registered=1");
-    let username = FieldState::from_query("username");
-    let email = FieldState::from_query("email");
+    on_success(action, {
+        let rules = rules.clone();
+        move |user| {
+            go_to(if rules.may_sign_in(&user) {
+                "/"
+            } else {
+                "/login?registered=1"
+            })
+        }
+    });
+    let username = FieldState::with_value(typed::<Register>(&error, "username"));
+    let email = FieldState::with_value(typed::<Register>(&error, "email"));
     let password = FieldState::new();
     let confirmation = FieldState::new();
     let fields = [username, email, password, confirmation];
 
-    let error = submission_error(action);
+    let error = submission_error(action, error);
     show_field_errors(
         error,
         vec![
@@ -63,68 +106,45 @@ pub fn RegisterPage() -> impl IntoView {
     );
 
     view! {
-        <Title text="Create an account"/>
-        <SignedOutOnly>
-            {if rules.registration != Registration::Open {
-                view! {
-                    <section class="card auth-card">
-                        <h1>"Create an account"</h1>
-                        <p class="alert info" role="status">
-                            "This site does not take new registrations. Ask an administrator for an invitation."
-                        </p>
-                        <p class="aside">"Already have an account? " <A href="/login">"Sign in"</A></p>
-                    </section>
-                }
-                .into_any()
-            } else {
-                view! {
-                    <section class="card auth-card" aria-labelledby="register-title">
-                        <h1 id="register-title">"Create an account"</h1>
-                        <FormAlert error/>
-                        <ActionForm action attr:novalidate=true>
-                            <Field
-                                label="Username"
-                                name="username"
-                                state=username
-                                check=check("username")
-                                autocomplete="username"
-                                hint=username_hint
-                            />
-                            <Field
-                                label="Email"
-                                name="email"
-                                state=email
-                                check=check("email")
-                                control=Control::Input("email")
-                                autocomplete="email"
-                            />
-                            <Field
-                                label="Password"
-                                name="password"
-                                state=password
-                                check=check("password")
-                                control=Control::Input("password")
-                                autocomplete="new-password"
-                                hint=password_hint
-                            />
-                            <Field
-                                label="Confirm password"
-                                name="password_confirmation"
-                                state=confirmation
-                                check=check("password_confirmation")
-                                control=Control::Input("password")
-                                autocomplete="new-password"
-                            />
-                            <SuggestPassword fields=[password, confirmation]/>
-                            <SubmitButton label="Create account" busy_label="Creating your account…" pending wide=true
-                                valid=move || problems.with_untracked(FieldErrors::is_empty)
-                                fields=fields.to_vec()/>
-                        </ActionForm>
-                        <p class="aside">"Already have an account? " <A href="/login">"Sign in"</A></p>
-                    </section>
-                }
-                .into_any()
-            }}
-        </SignedOutOnly>
+        <FormAlert error/>
+        <ActionForm action attr:novalidate=true>
+            <Field
+                label="Username"
+                name="username"
+                state=username
+                check=check("username")
+                autocomplete="username"
+                hint=username_hint
+            />
+            <Field
+                label="Email"
+                name="email"
+                state=email
+                check=check("email")
+                control=Control::Input("email")
+                autocomplete="email"
+            />
+            <Field
+                label="Password"
+                name="password"
+                state=password
+                check=check("password")
+                control=Control::Input("password")
+                autocomplete="new-password"
+                hint=password_hint
+            />
+            <Field
+                label="Confirm password"
+                name="password_confirmation"
+                state=confirmation
+                check=check("password_confirmation")
+                control=Control::Input("password")
+                autocomplete="new-password"
+            />
+            <SuggestPassword fields=[password, confirmation]/>
+            <SubmitButton label="Create account" busy_label="Creating your account…" pending wide=true
+                valid=move || problems.with_untracked(FieldErrors::is_empty)
+                fields=fields.to_vec()/>
+        </ActionForm>
     }
 }

@@ -1,6 +1,6 @@
 use crate::api::account::DeleteAccount;
 use crate::pages::components::form::{
-    required, show_field_errors, submission_error, Control, Field, FieldState, FormAlert,
+    required, show_field_errors, submission_error, Control, Field, FieldState, FormAlert, PageError,
 };
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -8,9 +8,9 @@ use leptos::prelude::*;
 /// Download everything stored about the account, or delete it (with the password and
 /// a confirmation).
 #[component]
-pub fn DataSection(action: ServerAction<DeleteAccount>) -> impl IntoView {
+pub fn DataSection(action: ServerAction<DeleteAccount>, error: Option<PageError>) -> impl IntoView {
     let password = FieldState::new();
-    let error = submission_error(action);
+    let error = submission_error(action, error);
     show_field_errors(error, vec![("password", password)]);
     let password_required = required(password);
     let pending = action.pending();

@@ -1,55 +1,44 @@
 use super::moment;
-use crate::api::account::{list_devices, ChangePassword, SignOutDevice, SignOutOtherDevices};
+use crate::api::account::{SignOutDevice, SignOutOtherDevices};
 use crate::domain::Device;
+use crate::AppError;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 /// The signed-in devices, with a way to sign out any of them or all the others.
 #[component]
 pub fn DevicesSection(
+    devices: ReadSignal<Result<Vec<Device>, AppError>>,
     sign_out: ServerAction<SignOutDevice>,
     sign_out_others: ServerAction<SignOutOtherDevices>,
-    password: ServerAction<ChangePassword>,
 ) -> impl IntoView {
-    let devices = Resource::new(
-        move || {
-            (
-                sign_out.version().get(),
-                sign_out_others.version().get(),
-                password.version().get(),
-            )
-        },
-        |_| list_devices(),
-    );
     view! {
         <section class="card" aria-labelledby="devices-title">
             <h2 id="devices-title">"Signed-in devices"</h2>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match devices.await {
-                        Ok(devices) => {
-                            let others = devices.iter().filter(|d| !d.current).count();
-                            view! {
-                                <ul class="devices" data-testid="devices">
-                                    {devices
-                                        .into_iter()
-                                        .map(|device| view! { <DeviceRow device sign_out/> })
-                                        .collect_view()}
-                                </ul>
-                                {(others > 0).then(|| view! {
-                                    <ActionForm action=sign_out_others attr:class="form-actions">
-                                        <button type="submit" class="button secondary">
-                                            "Sign out all other devices"
-                                        </button>
-                                    </ActionForm>
-                                })}
-                            }
-                            .into_any()
+            {move || {
+                match devices.get() {
+                    Ok(devices) => {
+                        let others = devices.iter().filter(|d| !d.current).count();
+                        view! {
+                            <ul class="devices" data-testid="devices">
+                                {devices
+                                    .into_iter()
+                                    .map(|device| view! { <DeviceRow device sign_out/> })
+                                    .collect_view()}
+                            </ul>
+                            {(others > 0).then(|| view! {
+                                <ActionForm action=sign_out_others attr:class="form-actions">
+                                    <button type="submit" class="button secondary">
+                                        "Sign out all other devices"
+                                    </button>
+                                </ActionForm>
+                            })}
                         }
-                        Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
+                        .into_any()
                     }
-                })}
-            </Transition>
+                    Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
+                }
+            }}
         </section>
     }
 }

@@ -2,7 +2,7 @@ use crate::api::account::{ChangeEmail, ResendVerification};
 use crate::domain::{Email, User};
 use crate::pages::components::form::{
     required, show_field_errors, submission_error, Control, Field, FieldState, FormAlert,
-    SubmitButton,
+    PageError, SubmitButton,
 };
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -14,12 +14,13 @@ pub fn EmailSection(
     user: User,
     resend: ServerAction<ResendVerification>,
     change: ServerAction<ChangeEmail>,
+    error: Option<PageError>,
 ) -> impl IntoView {
-    let resend_error = submission_error(resend);
+    let resend_error = submission_error(resend, error.clone());
     let resent = move || matches!(resend.value().get(), Some(Ok(())));
     let new_email = FieldState::new();
     let password = FieldState::new();
-    let change_error = submission_error(change);
+    let change_error = submission_error(change, error);
     show_field_errors(
         change_error,
         vec![("new_email", new_email), ("password", password)],

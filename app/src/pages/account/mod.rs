@@ -8,16 +8,20 @@ mod picture;
 mod profile;
 mod tokens;
 
+use super::components::form::{page_error, query_value, PageError};
 use super::components::guard::RequireUser;
-use super::{on_success, use_auth};
+use super::components::island::{go_to, hydrated, on_success};
+use super::use_auth;
 use crate::api::account::{
-    ChangeEmail, ChangePassword, DeleteAccount, RemovePicture, ResendVerification, SignOutDevice,
-    SignOutOtherDevices, UpdateProfile,
+    list_devices, ChangeEmail, ChangePassword, DeleteAccount, RemovePicture, ResendVerification,
+    SignOutDevice, SignOutOtherDevices, UpdateProfile,
 };
-use crate::api::tokens::{CreateToken, RevokeToken};
+use crate::api::tokens::{list_tokens, CreateToken, RevokeToken};
+use crate::domain::{ApiToken, AuthRules, Device, User};
+use crate::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_navigate;
+use std::future::Future;
 use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
 
@@ -25,7 +29,6 @@ use time::macros::format_description;
 /// renders again (after the account changed) still shows how its last submission went.
 #[derive(Clone, Copy)]
 struct Actions {
-    picture: picture::PictureState,
     profile: ServerAction<UpdateProfile>,
     remove_picture: ServerAction<RemovePicture>,
     password: ServerAction<ChangePassword>,
@@ -47,14 +50,53 @@ const SECTIONS: [(&str, &str); 5] = [
     ("data", "Your data"),
 ];
 
+/// Where the page goes after a change that the header shows too (the picture): the page
+/// again, rendered with the change, saying how it went.
+const PICTURE_SAVED: &str = "/account?picture=saved#profile";
+
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    let auth = use_auth();
-    let remove_picture = ServerAction::new();
+    let rules = use_auth().rules;
+    // The secret of a token made without JavaScript, which the server hands this page once.
+    let carried = carried_secret();
+    let picture_saved = query_value("picture") == "saved";
+    let error = page_error();
+    view! {
+        <Title text="Your account"/>
+        <RequireUser children=move |user| view! {
+            <div class="account">
+                <h1 class="page-title">"Your account"</h1>
+                <SectionNav/>
+                <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                    {Suspend::new(async move {
+                        let (devices, tokens) = (list_devices().await, list_tokens().await);
+                        view! {
+                            <AccountSections user rules carried devices tokens picture_saved error/>
+                        }
+                    })}
+                </Suspense>
+            </div>
+        }/>
+    }
+}
+
+/// Every section of the page, from the account and its lists as the server found them.
+/// One island: the sections follow each other's changes (a new password signs the other
+/// devices out; a saved profile shows in the sections that show the account).
+#[island(lazy)]
+fn AccountSections(
+    user: User,
+    rules: AuthRules,
+    carried: Option<String>,
+    devices: Result<Vec<Device>, AppError>,
+    tokens: Result<Vec<ApiToken>, AppError>,
+    picture_saved: bool,
+    error: Option<PageError>,
+) -> impl IntoView {
+    hydrated();
     let actions = Actions {
-        picture: picture::PictureState::new(remove_picture),
         profile: ServerAction::new(),
-        remove_picture,
+        remove_picture: ServerAction::new(),
         password: ServerAction::new(),
         sign_out_device: ServerAction::new(),
         sign_out_others: ServerAction::new(),
@@ -64,53 +106,94 @@ pub fn AccountPage() -> impl IntoView {
         create_token: ServerAction::new(),
         revoke_token: ServerAction::new(),
     };
-    // The secret of a token made without JavaScript, which the server hands this page once.
-    let carried_secret = SharedValue::new(carried_secret).into_inner();
-    // What changes the account itself shows at once, in the header and on this page.
-    // Only a success does: after a refused submission the page stays as the person left
-    // it, with what they typed and the server's messages.
-    let show = move |user| auth.user.set(Some(user));
-    on_success(actions.profile, show);
-    on_success(actions.remove_picture, show);
-    let navigate = use_navigate();
-    on_success(actions.delete, move |()| {
-        auth.user.set(None);
-        navigate("/login?deleted=1", Default::default());
-    });
+    let user = RwSignal::new(user);
+    // What changes the account shows at once on this page. Only a success does: after a
+    // refused submission the page stays as the person left it, with what they typed and
+    // the server's messages. The picture shows in the header too: the page loads again.
+    on_success(actions.profile, move |changed| user.set(changed));
+    on_success(actions.remove_picture, |_| go_to("/account#profile"));
+    on_success(actions.delete, |()| go_to("/login?deleted=1"));
+    let devices = refetched(
+        devices,
+        move || {
+            (
+                actions.sign_out_device.version().get(),
+                actions.sign_out_others.version().get(),
+                actions.password.version().get(),
+            )
+        },
+        list_devices,
+    );
+    let tokens = refetched(
+        tokens,
+        move || {
+            (
+                actions.create_token.version().get(),
+                actions.revoke_token.version().get(),
+            )
+        },
+        list_tokens,
+    );
 
     view! {
-        <Title text="Your account"/>
-        <RequireUser children=move |user| view! {
-            <div class="account">
-                <h1 class="page-title">"Your account"</h1>
-                <SectionNav/>
-                <div class="stack">
-                    {group("profile", view! {
-                        <profile::ProfileSection user=user.clone() action=actions.profile/>
-                        <picture::PictureSection user=user.clone() remove=actions.remove_picture state=actions.picture/>
-                    })}
-                    {group("security", view! {
-                        <email::EmailSection user=user.clone() resend=actions.resend change=actions.change_email/>
-                        <password::PasswordSection user=user.clone() action=actions.password/>
-                    })}
-                    {group("devices", view! {
-                        <devices::DevicesSection
-                            sign_out=actions.sign_out_device
-                            sign_out_others=actions.sign_out_others
-                            password=actions.password
-                        />
-                    })}
-                    {group("tokens", view! {
-                        <tokens::TokensSection create=actions.create_token revoke=actions.revoke_token
-                            carried=carried_secret.clone()/>
-                    })}
-                    {group("data", view! {
-                        <data::DataSection action=actions.delete/>
-                    })}
-                </div>
-            </div>
-        }/>
+        <div class="stack">
+            {
+                let (rules, error) = (rules.clone(), error.clone());
+                move || group("profile", view! {
+                    <profile::ProfileSection user=user.get() action=actions.profile error=error.clone()/>
+                    <picture::PictureSection user=user.get() remove=actions.remove_picture
+                        max_bytes=rules.upload.picture_max_bytes saved=picture_saved error=error.clone()/>
+                })
+            }
+            {
+                let (rules, error) = (rules.clone(), error.clone());
+                move || group("security", view! {
+                    <email::EmailSection user=user.get() resend=actions.resend change=actions.change_email
+                        error=error.clone()/>
+                    <password::PasswordSection user=user.get() rules=rules.clone() action=actions.password
+                        error=error.clone()/>
+                })
+            }
+            {group("devices", view! {
+                <devices::DevicesSection
+                    devices
+                    sign_out=actions.sign_out_device
+                    sign_out_others=actions.sign_out_others
+                />
+            })}
+            {group("tokens", view! {
+                <tokens::TokensSection tokens rules=rules.tokens create=actions.create_token
+                    revoke=actions.revoke_token carried error=error.clone()/>
+            })}
+            {group("data", view! {
+                <data::DataSection action=actions.delete error/>
+            })}
+        </div>
     }
+}
+
+/// A list the page came with, fetched again after each change that `after` tracks (the
+/// versions of the actions that change it).
+fn refetched<T, F, Fut>(
+    initial: T,
+    after: impl Fn() -> F + 'static,
+    fetch: fn() -> Fut,
+) -> ReadSignal<T>
+where
+    T: Send + Sync + 'static,
+    F: PartialEq + Clone + 'static,
+    Fut: Future<Output = T> + 'static,
+{
+    let list = RwSignal::new(initial);
+    Effect::watch(
+        after,
+        move |_, _, _| {
+            let fetched = fetch();
+            leptos::task::spawn_local(async move { list.set(fetched.await) });
+        },
+        false,
+    );
+    list.read_only()
 }
 
 /// Links to the page's sections: plain anchors, so they work without JavaScript. On a
@@ -133,8 +216,8 @@ fn group(id: &'static str, content: impl IntoView + 'static) -> AnyView {
     view! { <div class="stack" id=id>{content}</div> }.into_any()
 }
 
-/// The secret of a token that the form made without JavaScript (`api::tokens`), on the
-/// server; nothing in the browser, which reads the page's serialised copy.
+/// The secret of a token that the form made without JavaScript (`api::tokens`): the
+/// server reads it (once) for the page.
 fn carried_secret() -> Option<String> {
     #[cfg(feature = "ssr")]
     {

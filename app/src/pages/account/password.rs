@@ -1,23 +1,27 @@
 use crate::api::account::ChangePassword;
-use crate::domain::{PasswordChangeInput, Secret, User};
+use crate::domain::{AuthRules, PasswordChangeInput, Secret, User};
 use crate::pages::components::copy::SuggestPassword;
 use crate::pages::components::form::{
-    show_field_errors, submission_error, Control, Field, FieldState, FormAlert, SubmitButton,
+    show_field_errors, submission_error, Control, Field, FieldState, FormAlert, PageError,
+    SubmitButton,
 };
-use crate::pages::use_auth;
 use leptos::form::ActionForm;
 use leptos::html::Form;
 use leptos::prelude::*;
 
 /// Current password, new password twice. Every other device is signed out.
 #[component]
-pub fn PasswordSection(user: User, action: ServerAction<ChangePassword>) -> impl IntoView {
-    let auth = use_auth();
+pub fn PasswordSection(
+    user: User,
+    rules: AuthRules,
+    action: ServerAction<ChangePassword>,
+    error: Option<PageError>,
+) -> impl IntoView {
     let current = FieldState::new();
     let new = FieldState::new();
     let confirmation = FieldState::new();
     let fields = [current, new, confirmation];
-    let error = submission_error(action);
+    let error = submission_error(action, error);
     show_field_errors(
         error,
         vec![
@@ -27,7 +31,6 @@ pub fn PasswordSection(user: User, action: ServerAction<ChangePassword>) -> impl
         ],
     );
     let identity = [user.username.clone(), user.email.clone()];
-    let rules = auth.rules();
     let problems = Memo::new(move |_| {
         let input = PasswordChangeInput {
             current_password: Secret::new(current.value.get()),

@@ -1,13 +1,15 @@
 //! The profile picture: choose or drop an image, see it, watch it upload, replace or
 //! remove it. Uploads go to the `upload_picture` server function with XMLHttpRequest,
 //! the one browser API that reports upload progress; without JavaScript the same
-//! endpoint takes a plain multipart form.
+//! endpoint takes a plain multipart form. The header shows the picture too, so a saved
+//! or removed picture loads the page again.
 
+use super::PICTURE_SAVED;
 use crate::api::account::{RemovePicture, UploadPicture};
 use crate::domain::User;
 use crate::pages::components::avatar::Avatar;
-use crate::pages::components::form::{submission_error, FormAlert};
-use crate::pages::use_auth;
+use crate::pages::components::form::{submission_error, FormAlert, PageError};
+use crate::pages::components::island::go_to;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -23,49 +25,25 @@ pub enum Upload {
     Failed(String),
 }
 
-/// The state of the picture form that outlives a render of the section (the page renders
-/// it again when the account is fetched again after an upload).
-#[derive(Clone, Copy)]
-pub struct PictureState {
-    upload: RwSignal<Upload>,
-    /// An object URL of the chosen file, shown until the picture is removed.
-    preview: RwSignal<Option<String>>,
-}
-
-impl PictureState {
-    pub fn new(remove: ServerAction<RemovePicture>) -> PictureState {
-        let state = PictureState {
-            upload: RwSignal::new(Upload::Idle),
-            preview: RwSignal::new(None),
-        };
-        Effect::watch(
-            move || remove.version().get(),
-            move |_, _, _| {
-                state.upload.set(Upload::Idle);
-                state.preview.set(None);
-            },
-            false,
-        );
-        state
-    }
-}
-
+/// `saved`: the page was loaded again after an upload.
 #[component]
 pub fn PictureSection(
     user: User,
     remove: ServerAction<RemovePicture>,
-    state: PictureState,
+    max_bytes: usize,
+    saved: bool,
+    error: Option<PageError>,
 ) -> impl IntoView {
-    let auth = use_auth();
-    let PictureState { upload, preview } = state;
-    let remove_error = submission_error(remove);
+    let upload = RwSignal::new(if saved { Upload::Done } else { Upload::Idle });
+    // An object URL of the chosen file, shown while it uploads.
+    let preview = RwSignal::new(None::<String>);
+    let remove_error = submission_error(remove, error);
     let has_picture = user.picture_url.is_some();
-    let max_bytes = auth.rules().upload.picture_max_bytes;
 
     let choose = move |file: Option<web_file::File>| {
         if let Some(file) = file {
-            web_file::start(file, max_bytes, upload, preview, move |user| {
-                auth.user.set(Some(user))
+            web_file::start(file, max_bytes, upload, preview, move |_| {
+                go_to(PICTURE_SAVED)
             });
         }
     };

@@ -2,14 +2,19 @@ use super::today;
 use crate::api::account::UpdateProfile;
 use crate::domain::{timezones, ProfilePatch, User, BIO_MAX, NAME_MAX};
 use crate::pages::components::form::{
-    show_field_errors, submission_error, Control, Field, FieldState, FormAlert, SubmitButton,
+    show_field_errors, submission_error, Control, Field, FieldState, FormAlert, PageError,
+    SubmitButton,
 };
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 /// Names, bio, location, birth date, time zone and language, checked as they are typed.
 #[component]
-pub fn ProfileSection(user: User, action: ServerAction<UpdateProfile>) -> impl IntoView {
+pub fn ProfileSection(
+    user: User,
+    action: ServerAction<UpdateProfile>,
+    error: Option<PageError>,
+) -> impl IntoView {
     let text = |value: &Option<String>| FieldState::with_value(value.clone().unwrap_or_default());
     let first_name = text(&user.first_name);
     let last_name = text(&user.last_name);
@@ -23,7 +28,7 @@ pub fn ProfileSection(user: User, action: ServerAction<UpdateProfile>) -> impl I
         first_name, last_name, bio, location, birth_date, timezone, language,
     ];
 
-    let error = submission_error(action);
+    let error = submission_error(action, error);
     show_field_errors(
         error,
         vec![

@@ -1,11 +1,12 @@
 use super::{moment, now};
-use crate::api::tokens::{list_tokens, CreateToken, RevokeToken};
-use crate::domain::{ApiToken, NewApiTokenInput, Scope};
+use crate::api::tokens::{CreateToken, RevokeToken};
+use crate::domain::{ApiToken, NewApiTokenInput, Scope, TokenRules};
 use crate::pages::components::copy::CopyButton;
 use crate::pages::components::form::{
-    show_field_errors, submission_error, Control, Field, FieldState, FormAlert, SubmitButton,
+    show_field_errors, submission_error, typed, Control, Field, FieldState, FormAlert, PageError,
+    SubmitButton,
 };
-use crate::pages::use_auth;
+use crate::AppError;
 use leptos::form::ActionForm;
 use leptos::html::Form;
 use leptos::prelude::*;
@@ -28,23 +29,21 @@ const SCOPES: [(Scope, &str, &str); 2] = [
 /// `carried` is the secret of a token made by the form without JavaScript.
 #[component]
 pub fn TokensSection(
+    tokens: ReadSignal<Result<Vec<ApiToken>, AppError>>,
+    rules: TokenRules,
     create: ServerAction<CreateToken>,
     revoke: ServerAction<RevokeToken>,
     carried: Option<String>,
-) -> impl IntoView {
-    let rules = use_auth().rules().tokens;
-    let tokens = Resource::new(
-        move || (create.version().get(), revoke.version().get()),
-        |_| list_tokens(),
-    );
-    let name = FieldState::from_query("name");
-    let days = FieldState::from_query("expires_in_days");
+    error: Option<PageError>,
+) -> AnyView {
     let default_days = rules.api_token_default_days.to_string();
-    if days.value.with_untracked(String::is_empty) {
-        days.value.set(default_days.clone());
-    }
+    let name = FieldState::with_value(typed::<CreateToken>(&error, "name"));
+    let days = match typed::<CreateToken>(&error, "expires_in_days") {
+        days if days.is_empty() => FieldState::with_value(default_days.clone()),
+        days => FieldState::with_value(days),
+    };
     let ticked = SCOPES.map(|(scope, ..)| (scope, RwSignal::new(scope == Scope::Read)));
-    let error = submission_error(create);
+    let error = submission_error(create, error);
     show_field_errors(error, vec![("name", name), ("expires_in_days", days)]);
     let problems = Memo::new({
         let rules = rules.clone();
@@ -101,21 +100,19 @@ pub fn TokensSection(
                 ". A token never changes your password or email and never makes other tokens."
             </p>
             {move || secret.get().map(|secret| view! { <NewSecret secret/> })}
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match tokens.await {
-                        Ok(tokens) if tokens.is_empty() => view! {
-                            <p class="muted" data-testid="no-tokens">"You have no API tokens."</p>
-                        }.into_any(),
-                        Ok(tokens) => view! {
-                            <ul class="rows" data-testid="tokens">
-                                {tokens.into_iter().map(|token| view! { <TokenRow token revoke/> }).collect_view()}
-                            </ul>
-                        }.into_any(),
-                        Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Transition>
+            {move || {
+                match tokens.get() {
+                    Ok(tokens) if tokens.is_empty() => view! {
+                        <p class="muted" data-testid="no-tokens">"You have no API tokens."</p>
+                    }.into_any(),
+                    Ok(tokens) => view! {
+                        <ul class="rows" data-testid="tokens">
+                            {tokens.into_iter().map(|token| view! { <TokenRow token revoke/> }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(error) => view! { <p class="alert error" role="alert">{error.to_string()}</p> }.into_any(),
+                }
+            }}
             <h3 class="subheading">"New token"</h3>
             <FormAlert error/>
             <ActionForm action=create node_ref=form attr:novalidate=true>
@@ -146,6 +143,8 @@ pub fn TokensSection(
             </ActionForm>
         </section>
     }
+    // Its own view type, so that the account page's does not nest too deep to compile.
+    .into_any()
 }
 
 /// A new token's secret, shown this once.

@@ -1,6 +1,9 @@
 //! Form plumbing shared by every page: a field with its live message, the form-level
 //! alert, and the error of the last submission (from the action, or from the URL when the
 //! form was posted without JavaScript).
+//!
+//! The forms live in islands; the page around them reads the URL on the server
+//! (`page_error`, `query_value`) and hands the island what it found.
 
 use crate::domain::REQUIRED;
 use crate::AppError;
@@ -8,6 +11,7 @@ use leptos::prelude::*;
 use leptos::server_fn::error::ServerFnUrlError;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
 
 /// One input's state: what was typed, whether the person has started typing, and the
 /// server's message from the last submission (cleared as soon as they edit the field).
@@ -31,16 +35,6 @@ impl FieldState {
         }
     }
 
-    /// A field that starts with the value named `name` in the page's query: what the
-    /// person typed before a form posted without JavaScript came back with an error.
-    pub fn from_query(name: &str) -> FieldState {
-        let field = FieldState::new();
-        if let Some(value) = use_query_map().read_untracked().get_str(name) {
-            field.value.set(value.to_owned());
-        }
-        field
-    }
-
     /// Sets the value as if the person had typed it.
     pub fn type_in(&self, value: String) {
         self.value.set(value);
@@ -49,27 +43,73 @@ impl FieldState {
     }
 }
 
-/// The error of the last submission of `action`. With JavaScript it comes from the
-/// action; without, the server redirected back with the error encoded in the URL.
-pub fn submission_error<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
+/// The error a form posted without JavaScript came back with: the server redirected to
+/// its page with the error, and which form's server function it was, encoded in the URL
+/// (`RequestContext::finish_form`). The page reads it on the server and hands it to its
+/// islands, whose forms each take it when it is theirs (`submission_error`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PageError {
+    /// The path of the server function the form was posted to.
+    form: String,
+    error: AppError,
+    /// What the person had typed (never a secret), by field name.
+    typed: Vec<(String, String)>,
+}
+
+pub fn page_error() -> Option<PageError> {
+    let query = use_query_map();
+    let query = query.read_untracked();
+    Some(PageError {
+        form: query.get_str("__path")?.to_owned(),
+        error: ServerFnUrlError::<AppError>::decode_err(query.get_str("__err")?),
+        typed: query
+            .latest_values()
+            .filter(|(name, _)| !name.starts_with("__"))
+            .map(|(name, value)| (name.to_string(), value.to_owned()))
+            .collect(),
+    })
+}
+
+/// What was typed into the field `name` of the form of server function `S`, when the
+/// page came back with that form's error; empty otherwise.
+pub fn typed<S: ServerFn>(from_page: &Option<PageError>, name: &str) -> String {
+    from_page
+        .iter()
+        .filter(|page| page.form == S::PATH)
+        .flat_map(|page| &page.typed)
+        .find(|(field, _)| field == name)
+        .map(|(_, value)| value.clone())
+        .unwrap_or_default()
+}
+
+/// The value named `name` in the page's query, or nothing: what the person typed before a
+/// form posted without JavaScript came back with an error. Read by the page, on the server.
+pub fn query_value(name: &str) -> String {
+    use_query_map()
+        .read_untracked()
+        .get_str(name)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The error of the last submission of `action`: the action's, or, before the first
+/// submission with JavaScript, the one the page came back with (`page_error`) if it was
+/// this form's.
+pub fn submission_error<S>(
+    action: ServerAction<S>,
+    from_page: Option<PageError>,
+) -> Signal<Option<AppError>>
 where
     S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     S::Output: Clone + Send + Sync + 'static,
 {
-    let query = use_query_map();
-    let from_url = Memo::new(move |_| {
-        let query = query.read();
-        if query.get_str("__path") != Some(S::PATH) {
-            return None;
-        }
-        query
-            .get_str("__err")
-            .map(ServerFnUrlError::<AppError>::decode_err)
-    });
+    let from_page = from_page
+        .filter(|page| page.form == S::PATH)
+        .map(|page| page.error);
     Signal::derive(move || match action.value().get() {
         Some(Err(error)) => Some(error),
         Some(Ok(_)) => None,
-        None => from_url.get(),
+        None => from_page.clone(),
     })
 }
 

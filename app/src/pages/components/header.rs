@@ -1,21 +1,17 @@
 use super::avatar::Avatar;
 use crate::api::auth::Logout;
-use crate::pages::{on_success, use_auth};
+use crate::pages::use_auth;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
 
 /// The top bar: the product name, and who is signed in with a way out, or the ways in.
+/// It needs no script: signing out is a plain form, which the server answers with the
+/// sign-in page.
 #[component]
 pub fn Header() -> impl IntoView {
     let auth = use_auth();
     let logout = ServerAction::<Logout>::new();
-    let navigate = use_navigate();
-    on_success(logout, move |()| {
-        auth.user.set(None);
-        navigate("/login", Default::default());
-    });
     view! {
         <header class="site-header">
             <a class="brand" href="/">
@@ -23,7 +19,7 @@ pub fn Header() -> impl IntoView {
                 "Latchkey"
             </a>
             <nav aria-label="Account">
-                {move || match auth.user.get() {
+                {match auth.user {
                     Some(user) => view! {
                         <a class="whoami" href="/account" title="Your account">
                             <Avatar user=user.clone() size="small"/>

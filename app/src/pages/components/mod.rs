@@ -5,3 +5,4 @@ pub mod copy;
 pub mod form;
 pub mod guard;
 pub mod header;
+pub mod island;
