@@ -1,8 +1,9 @@
 //! Sign-up, sign-in, sign-out and who is signed in.
 
-use crate::domain::{Secret, User};
+use crate::domain::Secret;
 use crate::AppError;
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use {
@@ -11,13 +12,23 @@ use {
     backend::services::{accounts, codes, credentials, email, passwords, recovery},
 };
 
+/// What a form that can sign this browser in came to (registration, a password reset).
+/// The page only needs to know where to go next; the account itself (whose dates alone
+/// would weigh on the sign-in pages' WASM) it reads when it gets there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SignIn {
+    Done,
+    /// The account must confirm its address before it may sign in.
+    ConfirmAddressFirst,
+}
+
 #[server(prefix = "/fn", endpoint = "auth/register")]
 pub async fn register(
     username: String,
     email: String,
     password: Secret,
     password_confirmation: Secret,
-) -> Result<User, AppError> {
+) -> Result<SignIn, AppError> {
     let cx = RequestContext::get()?;
     let input = crate::domain::RegisterInput {
         username,
@@ -28,12 +39,12 @@ pub async fn register(
     let language = crate::domain::pick_language(cx.header("accept-language"));
     let result = async {
         let user = accounts::register(&cx.state, &input, language).await?;
-        if session::sign_in_if_allowed(&cx.state, &cx.session, &user, &cx.client).await? {
-            cx.redirect_form("/");
-        } else {
-            cx.redirect_form("/login?registered=1");
-        }
-        Ok(user)
+        let outcome = sign_in_if_allowed(&cx, &user).await?;
+        cx.redirect_form(match outcome {
+            SignIn::Done => "/",
+            SignIn::ConfirmAddressFirst => "/login?registered=1",
+        });
+        Ok(outcome)
     }
     .await;
     cx.finish_form::<Register, _>(
@@ -45,18 +56,14 @@ pub async fn register(
 /// Signs in with a username or email address; returns to `next` when it is a page of
 /// this site.
 #[server(prefix = "/fn", endpoint = "auth/login")]
-pub async fn login(
-    login: String,
-    password: Secret,
-    next: Option<String>,
-) -> Result<User, AppError> {
+pub async fn login(login: String, password: Secret, next: Option<String>) -> Result<(), AppError> {
     let cx = RequestContext::get()?;
     let result = async {
         let user =
             credentials::authenticate(&cx.state, &login, password.expose(), &cx.client).await?;
         session::sign_in(&cx.session, &user, &cx.client).await?;
         cx.redirect_form(crate::domain::local_path(next.as_deref()).unwrap_or("/"));
-        Ok(user)
+        Ok(())
     }
     .await;
     cx.finish_form::<Login, _>(result, &[("login", &login)])
@@ -87,7 +94,7 @@ pub async fn reset_password(
     token: String,
     new_password: Secret,
     new_password_confirmation: Secret,
-) -> Result<User, AppError> {
+) -> Result<SignIn, AppError> {
     let cx = RequestContext::get()?;
     let result = async {
         let input = PasswordResetInput {
@@ -95,22 +102,25 @@ pub async fn reset_password(
             new_password_confirmation,
         };
         let user = recovery::confirm(&cx.state, &token, &input).await?;
-        if session::sign_in_if_allowed(&cx.state, &cx.session, &user, &cx.client).await? {
-            cx.redirect_form("/");
-        } else {
-            cx.redirect_form("/login");
-        }
-        Ok(user)
+        let outcome = sign_in_if_allowed(&cx, &user).await?;
+        cx.redirect_form(match outcome {
+            SignIn::Done => "/",
+            SignIn::ConfirmAddressFirst => "/login",
+        });
+        Ok(outcome)
     }
     .await;
     cx.finish_form::<ResetPassword, _>(result, &[("token", &token)])
 }
 
-/// Confirms an email address (or an email change) from a mailed link.
+/// Confirms an email address (or an email change) from a mailed link; answers the
+/// address.
 #[server(prefix = "/fn", endpoint = "auth/email/verify")]
-pub async fn verify_email(token: String) -> Result<User, AppError> {
+pub async fn verify_email(token: String) -> Result<String, AppError> {
     let cx = RequestContext::get()?;
-    let result = email::verify(&cx.state, &token).await;
+    let result = email::verify(&cx.state, &token)
+        .await
+        .map(|user| user.email);
     cx.finish_form::<VerifyEmail, _>(result, &[("token", &token)])
 }
 
@@ -135,13 +145,13 @@ pub async fn login_with_code(
     email: String,
     code: String,
     next: Option<String>,
-) -> Result<User, AppError> {
+) -> Result<(), AppError> {
     let cx = RequestContext::get()?;
     let result = async {
         let user = codes::verify(&cx.state, &email, &code, &cx.client).await?;
         session::sign_in(&cx.session, &user, &cx.client).await?;
         cx.redirect_form(crate::domain::local_path(next.as_deref()).unwrap_or("/"));
-        Ok(user)
+        Ok(())
     }
     .await;
     cx.finish_form::<LoginWithCode, _>(result, &[("email", &email), ("sent", "1")])
@@ -153,4 +163,19 @@ pub async fn login_with_code(
 pub async fn generate_password() -> Result<Secret, AppError> {
     let cx = RequestContext::get()?;
     Ok(Secret::new(passwords::generate(&cx.state.rules().password)))
+}
+
+/// Signs this browser in as `user`, unless the account must confirm its address first.
+#[cfg(feature = "ssr")]
+async fn sign_in_if_allowed(
+    cx: &RequestContext,
+    user: &crate::domain::User,
+) -> Result<SignIn, AppError> {
+    Ok(
+        if session::sign_in_if_allowed(&cx.state, &cx.session, user, &cx.client).await? {
+            SignIn::Done
+        } else {
+            SignIn::ConfirmAddressFirst
+        },
+    )
 }

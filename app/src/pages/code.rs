@@ -3,14 +3,13 @@
 
 use super::components::form::{
     page_error, query_value, show_field_errors, submission_error, Control, Field, FieldState,
-    FormAlert, PageError, SubmitButton,
+    FormAlert, PageError, PostForm, SubmitButton,
 };
 use super::components::guard::SignedOutOnly;
 use super::components::island::{go_to, hydrated, on_success};
 use super::use_auth;
 use crate::api::auth::{LoginWithCode, RequestLoginCode};
 use crate::domain::Email;
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -65,13 +64,15 @@ fn RequestCodeForm(email: String, error: Option<PageError>) -> impl IntoView {
     });
     view! {
         <FormAlert error/>
-        <ActionForm action=request attr:novalidate=true>
+        <PostForm action=request novalidate=true call=move || RequestLoginCode {
+            email: email.value.get_untracked(),
+        }>
             <Field label="Email" name="email" state=email check=email_check
                 control=Control::Input("email") autocomplete="email"/>
             <SubmitButton label="Email me a code" busy_label="Sending…" pending=request.pending() wide=true
                 valid=move || Email::parse(&email.value.get_untracked()).is_ok()
                 fields=vec![email]/>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -87,17 +88,22 @@ fn CodeForm(email: String, error: Option<PageError>) -> impl IntoView {
         (code.trim().len() != 6 || !code.trim().bytes().all(|b| b.is_ascii_digit()))
             .then(|| "Enter the 6 digits from the message".to_owned())
     });
+    let email = StoredValue::new(email);
     on_success(verify, |_| go_to("/"));
     view! {
         <FormAlert error/>
-        <ActionForm action=verify attr:novalidate=true>
-            <input type="hidden" name="email" value=email/>
+        <PostForm action=verify novalidate=true call=move || LoginWithCode {
+            email: email.get_value(),
+            code: code.value.get_untracked(),
+            next: None,
+        }>
+            <input type="hidden" name="email" value=email.get_value()/>
             <input type="hidden" name="next" value=""/>
             <Field label="Code" name="code" state=code check=code_check
                 control=Control::Input("text") autocomplete="one-time-code"/>
             <SubmitButton label="Sign in" busy_label="Signing in…" pending=verify.pending() wide=true
                 valid=move || code_check.with_untracked(Option::is_none)
                 fields=vec![code]/>
-        </ActionForm>
+        </PostForm>
     }
 }

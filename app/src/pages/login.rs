@@ -1,13 +1,12 @@
 use super::components::form::{
     page_error, query_value, required, show_field_errors, submission_error, typed, Control, Field,
-    FieldState, FormAlert, PageError, SubmitButton,
+    FieldState, FormAlert, PageError, PostForm, SubmitButton,
 };
 use super::components::guard::SignedOutOnly;
 use super::components::island::{go_to, hydrated, on_success};
 use super::use_auth;
 use crate::api::auth::Login;
-use crate::domain::{local_path, Registration};
-use leptos::form::ActionForm;
+use crate::domain::{local_path, Registration, Secret};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -60,10 +59,16 @@ fn LoginForm(next: Option<String>, error: Option<PageError>) -> impl IntoView {
     show_field_errors(error, vec![("login", login), ("password", password)]);
     let pending = action.pending();
 
+    let next_path = next.clone().unwrap_or_default();
+    let call = move || Login {
+        login: login.value.get_untracked(),
+        password: Secret::new(password.value.get_untracked()),
+        next: next.clone(),
+    };
     view! {
         <FormAlert error/>
-        <ActionForm action attr:novalidate=true>
-            <input type="hidden" name="next" value=next.unwrap_or_default()/>
+        <PostForm action novalidate=true call>
+            <input type="hidden" name="next" value=next_path/>
             <Field
                 label="Username or email"
                 name="login"
@@ -82,6 +87,6 @@ fn LoginForm(next: Option<String>, error: Option<PageError>) -> impl IntoView {
             <SubmitButton label="Sign in" busy_label="Signing in…" pending wide=true
                 valid=move || !login.value.get_untracked().is_empty() && !password.value.get_untracked().is_empty()
                 fields=vec![login, password]/>
-        </ActionForm>
+        </PostForm>
     }
 }

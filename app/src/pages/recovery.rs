@@ -2,15 +2,14 @@
 
 use super::components::form::{
     page_error, query_value, show_field_errors, submission_error, typed, Control, Field,
-    FieldState, FormAlert, PageError, SubmitButton,
+    FieldState, FormAlert, PageError, PostForm, SubmitButton,
 };
 use super::components::guard::SignedOutOnly;
 use super::components::island::{go_to, hydrated, on_success};
 use super::use_auth;
-use crate::api::auth::{RequestPasswordReset, ResetPassword};
+use crate::api::auth::{RequestPasswordReset, ResetPassword, SignIn};
 use crate::domain::{AuthRules, Email, PasswordResetInput, Secret};
 use crate::AppError;
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -49,13 +48,15 @@ fn ForgotForm(minutes: u32, error: Option<PageError>) -> impl IntoView {
             fallback=move || view! {
                 <p>"Enter the address of your account. We will mail you a link to choose a new password."</p>
                 <FormAlert error/>
-                <ActionForm action attr:novalidate=true>
+                <PostForm action novalidate=true call=move || RequestPasswordReset {
+                    email: email.value.get_untracked(),
+                }>
                     <Field label="Email" name="email" state=email check=check
                         control=Control::Input("email") autocomplete="email"/>
                     <SubmitButton label="Send me a link" busy_label="Sending…" pending wide=true
                         valid=move || Email::parse(&email.value.get_untracked()).is_ok()
                         fields=vec![email]/>
-                </ActionForm>
+                </PostForm>
             }
         >
             <p class="alert ok" role="status" data-testid="reset-sent">
@@ -87,15 +88,11 @@ pub fn ResetPasswordPage() -> impl IntoView {
 fn ResetForm(token: String, rules: AuthRules, error: Option<PageError>) -> impl IntoView {
     hydrated();
     let action = ServerAction::<ResetPassword>::new();
-    on_success(action, {
-        let rules = rules.clone();
-        move |user| {
-            go_to(if rules.may_sign_in(&user) {
-                "/"
-            } else {
-                "/login"
-            })
-        }
+    on_success(action, |outcome| {
+        go_to(match outcome {
+            SignIn::Done => "/",
+            SignIn::ConfirmAddressFirst => "/login",
+        })
     });
     let new = FieldState::new();
     let confirmation = FieldState::new();
@@ -126,7 +123,11 @@ fn ResetForm(token: String, rules: AuthRules, error: Option<PageError>) -> impl 
             when=spent
             fallback=move || view! {
                 <FormAlert error/>
-                <ActionForm action attr:novalidate=true>
+                <PostForm action novalidate=true call=move || ResetPassword {
+                    token: token.get_value(),
+                    new_password: Secret::new(new.value.get_untracked()),
+                    new_password_confirmation: Secret::new(confirmation.value.get_untracked()),
+                }>
                     <input type="hidden" name="token" value=token.get_value()/>
                     <Field label="New password" name="new_password" state=new check=check("new_password")
                         control=Control::Input("password") autocomplete="new-password"/>
@@ -136,7 +137,7 @@ fn ResetForm(token: String, rules: AuthRules, error: Option<PageError>) -> impl 
                     <SubmitButton label="Set password and sign in" busy_label="Saving…" pending wide=true
                         valid=move || problems.with_untracked(|p| p.is_empty())
                         fields=fields.to_vec()/>
-                </ActionForm>
+                </PostForm>
             }
         >
             <p class="alert error" role="alert">

@@ -1,14 +1,13 @@
 use super::components::copy::SuggestPassword;
 use super::components::form::{
     page_error, show_field_errors, submission_error, typed, Control, Field, FieldState, FormAlert,
-    PageError, SubmitButton,
+    PageError, PostForm, SubmitButton,
 };
 use super::components::guard::SignedOutOnly;
 use super::components::island::{go_to, hydrated, on_success};
 use super::use_auth;
-use crate::api::auth::Register;
+use crate::api::auth::{Register, SignIn};
 use crate::domain::{AuthRules, FieldErrors, NewAccount, RegisterInput, Registration, Secret};
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -52,15 +51,11 @@ pub fn RegisterPage() -> impl IntoView {
 fn RegisterForm(rules: AuthRules, error: Option<PageError>) -> impl IntoView {
     hydrated();
     let action = ServerAction::<Register>::new();
-    on_success(action, {
-        let rules = rules.clone();
-        move |user| {
-            go_to(if rules.may_sign_in(&user) {
-                "/"
-            } else {
-                "/login?registered=1"
-            })
-        }
+    on_success(action, |outcome| {
+        go_to(match outcome {
+            SignIn::Done => "/",
+            SignIn::ConfirmAddressFirst => "/login?registered=1",
+        })
     });
     let username = FieldState::with_value(typed::<Register>(&error, "username"));
     let email = FieldState::with_value(typed::<Register>(&error, "email"));
@@ -105,9 +100,15 @@ fn RegisterForm(rules: AuthRules, error: Option<PageError>) -> impl IntoView {
         rules.password.min_length, rules.password.max_length
     );
 
+    let call = move || Register {
+        username: username.value.get_untracked(),
+        email: email.value.get_untracked(),
+        password: Secret::new(password.value.get_untracked()),
+        password_confirmation: Secret::new(confirmation.value.get_untracked()),
+    };
     view! {
         <FormAlert error/>
-        <ActionForm action attr:novalidate=true>
+        <PostForm action novalidate=true call>
             <Field
                 label="Username"
                 name="username"
@@ -145,6 +146,6 @@ fn RegisterForm(rules: AuthRules, error: Option<PageError>) -> impl IntoView {
             <SubmitButton label="Create account" busy_label="Creating your account…" pending wide=true
                 valid=move || problems.with_untracked(FieldErrors::is_empty)
                 fields=fields.to_vec()/>
-        </ActionForm>
+        </PostForm>
     }
 }

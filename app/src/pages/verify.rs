@@ -1,11 +1,10 @@
 //! `/verify-email?token=…`: confirms an address (or an email change) from a mailed
 //! link. Confirming takes a click, so that mail scanners that open links do not spend it.
 
-use super::components::form::{page_error, query_value, submission_error, PageError};
+use super::components::form::{page_error, query_value, submission_error, PageError, PostForm};
 use super::components::island::hydrated;
 use crate::api::auth::VerifyEmail;
 use crate::AppError;
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -27,10 +26,11 @@ fn VerifyForm(token: String, error: Option<PageError>) -> impl IntoView {
     let action = ServerAction::<VerifyEmail>::new();
     let error = submission_error(action, error);
     let verified = move || match action.value().get() {
-        Some(Ok(user)) => Some(user.email),
+        Some(Ok(email)) => Some(email),
         _ => None,
     };
     let pending = action.pending();
+    let token = StoredValue::new(token);
     move || {
         match (verified(), error.get()) {
         (Some(email), _) => view! {
@@ -47,16 +47,15 @@ fn VerifyForm(token: String, error: Option<PageError>) -> impl IntoView {
         }
         .into_any(),
         (None, other) => {
-            let token = token.clone();
             view! {
                 {other.map(|e| view! { <p class="alert error" role="alert">{e.to_string()}</p> })}
                 <p>"One click confirms that this address is yours."</p>
-                <ActionForm action>
-                    <input type="hidden" name="token" value=token/>
+                <PostForm action call=move || VerifyEmail { token: token.get_value() }>
+                    <input type="hidden" name="token" value=token.get_value()/>
                     <button type="submit" class="button primary wide" disabled=move || pending.get()>
                         "Confirm my email address"
                     </button>
-                </ActionForm>
+                </PostForm>
             }
             .into_any()
         }

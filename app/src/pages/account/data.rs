@@ -1,8 +1,9 @@
 use crate::api::account::DeleteAccount;
+use crate::domain::Secret;
 use crate::pages::components::form::{
-    required, show_field_errors, submission_error, Control, Field, FieldState, FormAlert, PageError,
+    required, show_field_errors, submission_error, Control, Field, FieldState, FormAlert,
+    PageError, PostForm,
 };
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 /// Download everything stored about the account, or delete it (with the password and
@@ -30,7 +31,9 @@ pub fn DataSection(action: ServerAction<DeleteAccount>, error: Option<PageError>
                 </p>
                 <FormAlert error/>
                 // The browser's own checks stay on: both the password and the box are required.
-                <ActionForm action>
+                <PostForm action call=move || DeleteAccount {
+                    password: Secret::new(password.value.get_untracked()),
+                }>
                     <Field label="Your password" name="password" state=password check=password_required
                         control=Control::Input("password") autocomplete="current-password" form="delete"/>
                     <label class="check">
@@ -42,7 +45,7 @@ pub fn DataSection(action: ServerAction<DeleteAccount>, error: Option<PageError>
                             {move || if pending.get() { "Deleting…" } else { "Delete my account" }}
                         </button>
                     </div>
-                </ActionForm>
+                </PostForm>
             </details>
         </section>
     }

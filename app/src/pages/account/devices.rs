@@ -1,8 +1,8 @@
 use super::moment;
 use crate::api::account::{SignOutDevice, SignOutOtherDevices};
 use crate::domain::Device;
+use crate::pages::components::form::PostForm;
 use crate::AppError;
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 /// The signed-in devices, with a way to sign out any of them or all the others.
@@ -27,11 +27,11 @@ pub fn DevicesSection(
                                     .collect_view()}
                             </ul>
                             {(others > 0).then(|| view! {
-                                <ActionForm action=sign_out_others attr:class="form-actions">
+                                <PostForm action=sign_out_others class="form-actions" call=|| SignOutOtherDevices {}>
                                     <button type="submit" class="button secondary">
                                         "Sign out all other devices"
                                     </button>
-                                </ActionForm>
+                                </PostForm>
                             })}
                         }
                         .into_any()
@@ -62,10 +62,13 @@ fn DeviceRow(device: Device, sign_out: ServerAction<SignOutDevice>) -> impl Into
                 </p>
             </div>
             {(!device.current).then(|| view! {
-                <ActionForm action=sign_out attr:class="inline-form">
+                <PostForm action=sign_out class="inline-form" call={
+                    let id = device.id.clone();
+                    move || SignOutDevice { id: id.clone() }
+                }>
                     <input type="hidden" name="id" value=device.id.clone()/>
                     <button type="submit" class="button secondary" aria-label=label>"Sign out"</button>
-                </ActionForm>
+                </PostForm>
             })}
         </li>
     }

@@ -1,10 +1,9 @@
 use crate::api::account::{ChangeEmail, ResendVerification};
-use crate::domain::{Email, User};
+use crate::domain::{Email, Secret, User};
 use crate::pages::components::form::{
     required, show_field_errors, submission_error, Control, Field, FieldState, FormAlert,
-    PageError, SubmitButton,
+    PageError, PostForm, SubmitButton,
 };
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 /// The account's address: whether it is verified (with "send the link again"), and a
@@ -61,9 +60,9 @@ pub fn EmailSection(
                 <Show when=resent>
                     <p class="alert ok" role="status">"A new link is on its way."</p>
                 </Show>
-                <ActionForm action=resend attr:class="form-actions">
+                <PostForm action=resend class="form-actions" call=|| ResendVerification {}>
                     <button type="submit" class="button secondary">"Send the link again"</button>
-                </ActionForm>
+                </PostForm>
             })}
             <details class="subsection">
                 <summary>"Change your address"</summary>
@@ -73,7 +72,10 @@ pub fn EmailSection(
                         "A confirmation link is on its way to the new address. Your address changes when you open it."
                     </p>
                 </Show>
-                <ActionForm action=change attr:novalidate=true>
+                <PostForm action=change novalidate=true call=move || ChangeEmail {
+                    new_email: new_email.value.get_untracked(),
+                    password: Secret::new(password.value.get_untracked()),
+                }>
                     <Field label="New email address" name="new_email" state=new_email check=email_check
                         control=Control::Input("email") autocomplete="email"/>
                     <Field label="Password" name="password" state=password check=password_check
@@ -83,7 +85,7 @@ pub fn EmailSection(
                             valid=move || email_check.with_untracked(Option::is_none) && password_check.with_untracked(Option::is_none)
                             fields=vec![new_email, password]/>
                     </div>
-                </ActionForm>
+                </PostForm>
             </details>
         </section>
     }

@@ -3,9 +3,8 @@ use crate::domain::{AuthRules, PasswordChangeInput, Secret, User};
 use crate::pages::components::copy::SuggestPassword;
 use crate::pages::components::form::{
     show_field_errors, submission_error, Control, Field, FieldState, FormAlert, PageError,
-    SubmitButton,
+    PostForm, SubmitButton,
 };
-use leptos::form::ActionForm;
 use leptos::html::Form;
 use leptos::prelude::*;
 
@@ -76,7 +75,11 @@ pub fn PasswordSection(
                     "Your password was changed. Your other devices were signed out."
                 </p>
             </Show>
-            <ActionForm action node_ref=form attr:novalidate=true>
+            <PostForm action node_ref=form novalidate=true call=move || ChangePassword {
+                current_password: Secret::new(current.value.get_untracked()),
+                new_password: Secret::new(new.value.get_untracked()),
+                new_password_confirmation: Secret::new(confirmation.value.get_untracked()),
+            }>
                 <Field label="Current password" name="current_password" state=current
                     check=check("current_password") control=Control::Input("password") autocomplete="current-password"/>
                 <Field label="New password" name="new_password" state=new
@@ -89,7 +92,7 @@ pub fn PasswordSection(
                         valid=move || problems.with_untracked(|p| p.is_empty())
                         fields=fields.to_vec()/>
                 </div>
-            </ActionForm>
+            </PostForm>
         </section>
     }
 }

@@ -8,9 +8,8 @@ use super::PICTURE_SAVED;
 use crate::api::account::{RemovePicture, UploadPicture};
 use crate::domain::User;
 use crate::pages::components::avatar::Avatar;
-use crate::pages::components::form::{submission_error, FormAlert, PageError};
+use crate::pages::components::form::{submission_error, FormAlert, PageError, PostForm};
 use crate::pages::components::island::go_to;
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
@@ -113,9 +112,9 @@ pub fn PictureSection(
             </div>
             <FormAlert error=remove_error/>
             {has_picture.then(|| view! {
-                <ActionForm action=remove attr:class="form-actions">
+                <PostForm action=remove class="form-actions" call=|| RemovePicture {}>
                     <button type="submit" class="button secondary">"Remove picture"</button>
-                </ActionForm>
+                </PostForm>
             })}
         </section>
     }

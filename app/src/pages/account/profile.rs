@@ -3,9 +3,8 @@ use crate::api::account::UpdateProfile;
 use crate::domain::{timezones, ProfilePatch, User, BIO_MAX, NAME_MAX};
 use crate::pages::components::form::{
     show_field_errors, submission_error, Control, Field, FieldState, FormAlert, PageError,
-    SubmitButton,
+    PostForm, SubmitButton,
 };
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 /// Names, bio, location, birth date, time zone and language, checked as they are typed.
@@ -76,7 +75,15 @@ pub fn ProfileSection(
         <section class="card" aria-labelledby="profile-title">
             <h2 id="profile-title">"Profile"</h2>
             <FormAlert error/>
-            <ActionForm action attr:novalidate=true attr:class="profile-form">
+            <PostForm action novalidate=true class="profile-form" call=move || UpdateProfile {
+                first_name: first_name.value.get_untracked(),
+                last_name: last_name.value.get_untracked(),
+                bio: bio.value.get_untracked(),
+                location: location.value.get_untracked(),
+                birth_date: birth_date.value.get_untracked(),
+                timezone: timezone.value.get_untracked(),
+                language: language.value.get_untracked(),
+            }>
                 <div class="row">
                     <Field label="First name" name="first_name" state=first_name check=check("first_name")
                         autocomplete="given-name" required=false/>
@@ -103,7 +110,7 @@ pub fn ProfileSection(
                         {move || saved().then_some("Saved")}
                     </span>
                 </div>
-            </ActionForm>
+            </PostForm>
         </section>
     }
 }

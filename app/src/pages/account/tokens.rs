@@ -4,10 +4,9 @@ use crate::domain::{ApiToken, NewApiTokenInput, Scope, TokenRules};
 use crate::pages::components::copy::CopyButton;
 use crate::pages::components::form::{
     show_field_errors, submission_error, typed, Control, Field, FieldState, FormAlert, PageError,
-    SubmitButton,
+    PostForm, SubmitButton,
 };
 use crate::AppError;
-use leptos::form::ActionForm;
 use leptos::html::Form;
 use leptos::prelude::*;
 
@@ -115,7 +114,20 @@ pub fn TokensSection(
             }}
             <h3 class="subheading">"New token"</h3>
             <FormAlert error/>
-            <ActionForm action=create node_ref=form attr:novalidate=true>
+            <PostForm action=create node_ref=form novalidate=true call=move || {
+                let scope_on = |wanted: Scope| {
+                    ticked
+                        .iter()
+                        .find(|(scope, _)| *scope == wanted)
+                        .and_then(|(_, on)| on.get_untracked().then(|| "on".to_owned()))
+                };
+                CreateToken {
+                    name: name.value.get_untracked(),
+                    expires_in_days: days.value.get_untracked(),
+                    scope_read: scope_on(Scope::Read),
+                    scope_write: scope_on(Scope::Write),
+                }
+            }>
                 <Field label="Name" name="name" state=name check=check("name")
                     hint="What the token is for, such as the program that will use it"
                     form="token"/>
@@ -140,7 +152,7 @@ pub fn TokensSection(
                         valid=move || problems.with_untracked(|p| p.is_empty())
                         fields=vec![name, days]/>
                 </div>
-            </ActionForm>
+            </PostForm>
         </section>
     }
     // Its own view type, so that the account page's does not nest too deep to compile.
@@ -220,10 +232,13 @@ fn TokenRow(token: ApiToken, revoke: ServerAction<RevokeToken>) -> impl IntoView
                     </summary>
                     <div class="confirm-body">
                         <p>"Programs using this token are refused at once. This cannot be undone."</p>
-                        <ActionForm action=revoke attr:class="inline-form">
+                        <PostForm action=revoke class="inline-form" call={
+                            let id = token.id.clone();
+                            move || RevokeToken { id: id.clone() }
+                        }>
                             <input type="hidden" name="id" value=token.id.clone()/>
                             <button type="submit" class="button danger">{confirm}</button>
-                        </ActionForm>
+                        </PostForm>
                     </div>
                 </details>
             })}

@@ -318,3 +318,43 @@ pub fn FormAlert(error: Signal<Option<AppError>>) -> impl IntoView {
         </Show>
     }
 }
+
+/// A form posted to the server function `S`. Without JavaScript the browser posts it (its
+/// fields are named as `S`'s arguments); with JavaScript `call` builds the call from the
+/// island's fields and the action sends it. Unlike `ActionForm`, nothing decodes the
+/// form's data in the browser: that decoder weighed more than the rest of a sign-in form.
+#[component]
+pub fn PostForm<S>(
+    action: ServerAction<S>,
+    /// The call, from what was typed.
+    call: impl Fn() -> S + 'static,
+    /// Leave the browser's own checks to the island's messages.
+    #[prop(optional)]
+    novalidate: bool,
+    #[prop(optional)] class: Option<&'static str>,
+    #[prop(optional)] node_ref: NodeRef<leptos::html::Form>,
+    children: Children,
+) -> impl IntoView
+where
+    S: ServerFn + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+    S::Error: Clone + Send + Sync + 'static,
+{
+    view! {
+        <form
+            node_ref=node_ref
+            method="post"
+            action=S::PATH
+            novalidate=novalidate
+            class=class
+            on:submit=move |ev| {
+                if !ev.default_prevented() {
+                    ev.prevent_default();
+                    action.dispatch(call());
+                }
+            }
+        >
+            {children()}
+        </form>
+    }
+}
