@@ -174,7 +174,7 @@ pub struct ThrottleRules {
 impl AuthRules {
     /// Whether an account may hold a session yet: not before it has verified its address,
     /// when the configuration requires that. The server decides by it whether a
-    /// registration or a reset signs the browser in; the page, where to go next.
+    /// registration or a reset signs the browser in.
     pub fn may_sign_in(&self, user: &crate::User) -> bool {
         user.email_verified || !self.require_verified_email
     }
