@@ -125,6 +125,14 @@ ensure_smtp_sink() {
   export LATCHKEY_TEST_SMTP_PYTHON="$venv/bin/python"
 }
 
+# A real OpenID provider for the sign-in tests: oidc-provider (OpenID Certified, from the
+# npm registry) in node. The tests start their own instances of it
+# (scripts/oidc-provider/provider.mjs); this installs its packages.
+ensure_oidc_provider() {
+  npm_ci "$ROOT/scripts/oidc-provider"
+  export LATCHKEY_TEST_REQUIRE_OIDC=1
+}
+
 # Starts a throwaway Postgres cluster on loopback in a temporary directory (no system
 # service) and exports LATCHKEY_TEST_POSTGRES_URL. It is stopped and removed on exit.
 start_postgres() {

@@ -45,8 +45,27 @@ pub struct Config {
     pub mail_retry_seconds: u64,
     /// A tracing filter (`info`, `latchkey=debug,info`, ...).
     pub log_filter: String,
+    /// Outside OpenID providers people can sign in with, in the order configured.
+    pub oidc_providers: Vec<OidcProviderConfig>,
     /// Settings that were given but are not known; reported as warnings once logging runs.
     pub unknown_settings: Vec<String>,
+}
+
+/// An outside OpenID provider (`LATCHKEY_OIDC_<ID>_*`), for which Latchkey is a
+/// confidential client.
+#[derive(Clone, Debug)]
+pub struct OidcProviderConfig {
+    /// Lower-case letters, digits and `_`: names it in URLs and in the settings.
+    pub id: String,
+    /// Shown on its button.
+    pub name: String,
+    /// Where its discovery document is (`ISSUER/.well-known/openid-configuration`), as
+    /// given: the document must name exactly this issuer.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: SecretString,
+    /// Asked for at sign-in; always includes `openid`.
+    pub scopes: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -236,6 +255,11 @@ impl Config {
                 "LATCHKEY_API_TOKEN_DEFAULT_DAYS is larger than LATCHKEY_API_TOKEN_MAX_DAYS",
             );
         }
+        let provider_ids = reader.parse("OIDC_PROVIDERS", Vec::new(), parse_provider_ids);
+        let oidc_providers = provider_ids
+            .iter()
+            .filter_map(|id| reader.oidc_provider(id))
+            .collect();
         let mail_per_address = reader.number("MAIL_PER_ADDRESS_PER_HOUR", 5u32, 1..=1000);
         let log_filter = reader.parse("LOG", "info".to_owned(), |s| Ok(s.to_owned()));
         let log_format = reader.parse("LOG_FORMAT", LogFormat::Text, |s| match s {
@@ -305,6 +329,7 @@ impl Config {
             mail_from,
             mail_max_attempts,
             mail_retry_seconds,
+            oidc_providers,
             unknown_settings,
         })
     }
@@ -390,6 +415,98 @@ impl Reader {
     fn problem(&mut self, text: &str) {
         self.problems.push(text.to_owned());
     }
+
+    /// A setting that must be given: its value parsed, or a problem naming it.
+    fn required<T>(&mut self, key: &str, parse: impl Fn(&str) -> Result<T, String>) -> Option<T> {
+        let problems_before = self.problems.len();
+        let value = self.parse_optional(key, parse);
+        if value.is_none() && self.problems.len() == problems_before {
+            self.problem(&format!("{ENV_PREFIX}{key} is required"));
+        }
+        value
+    }
+
+    /// The settings of the OpenID provider `id` (`OIDC_<ID>_ISSUER`, `_CLIENT_ID`,
+    /// `_CLIENT_SECRET`, optional `_NAME` and `_SCOPES`); `None` when one is missing or
+    /// bad (each is a problem).
+    fn oidc_provider(&mut self, id: &str) -> Option<OidcProviderConfig> {
+        let key = |setting: &str| format!("OIDC_{}_{setting}", id.to_ascii_uppercase());
+        let issuer = self.required(&key("ISSUER"), parse_issuer);
+        let client_id = self.required(&key("CLIENT_ID"), |s| Ok(s.to_owned()));
+        let client_secret = self.required(&key("CLIENT_SECRET"), |s| Ok(SecretString::from(s)));
+        let name = self.parse(&key("NAME"), id.to_owned(), |s| {
+            if s.is_empty() {
+                Err("must not be empty".into())
+            } else {
+                Ok(s.to_owned())
+            }
+        });
+        let default_scopes = ["openid", "email", "profile"].map(str::to_owned).to_vec();
+        let scopes = self.parse(&key("SCOPES"), default_scopes, |s| {
+            let scopes: Vec<String> = s
+                .split([' ', ','])
+                .filter(|scope| !scope.is_empty())
+                .map(str::to_owned)
+                .collect();
+            if scopes.iter().any(|scope| scope == "openid") {
+                Ok(scopes)
+            } else {
+                Err("must include openid".into())
+            }
+        });
+        Some(OidcProviderConfig {
+            id: id.to_owned(),
+            name,
+            issuer: issuer?,
+            client_id: client_id?,
+            client_secret: client_secret?,
+            scopes,
+        })
+    }
+}
+
+/// `LATCHKEY_OIDC_PROVIDERS`: ids separated by commas, each of lower-case letters, digits
+/// and `_` (upper-cased in the names of its settings), each once.
+fn parse_provider_ids(s: &str) -> Result<Vec<String>, String> {
+    let mut ids: Vec<String> = Vec::new();
+    for id in s.split(',').map(str::trim).filter(|id| !id.is_empty()) {
+        let id = id.to_ascii_lowercase();
+        if !id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            return Err(format!(
+                "{id:?}: an id is letters, digits and '_' (it names LATCHKEY_OIDC_<ID>_* settings)"
+            ));
+        }
+        if ids.contains(&id) {
+            return Err(format!("{id:?} is listed twice"));
+        }
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// An issuer: an https URL, or http on a loopback address (tests, a provider on this
+/// machine); no query or fragment.
+fn parse_issuer(s: &str) -> Result<String, String> {
+    let url = Url::parse(s).map_err(|e| format!("not a URL: {e}"))?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(host)) => host == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match url.scheme() {
+        "https" if url.host().is_some() => {}
+        "http" if loopback => {}
+        "http" => return Err("must be https (http only on a loopback address)".into()),
+        _ => return Err("expected https://HOST[/PATH]".into()),
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("must have no query or fragment".into());
+    }
+    Ok(s.to_owned())
 }
 
 /// Whether a setting's value may carry a secret, so that a problem with it is reported
@@ -564,6 +681,74 @@ mod tests {
         )
         .unwrap_err();
         assert!(error.to_string().contains("USERNAME_MIN_LENGTH is larger"));
+    }
+
+    #[test]
+    fn oidc_providers_are_read_with_their_settings() {
+        let config = Config::from_values(
+            BTreeMap::from([("oidc_providers".into(), "keycloak".into())]),
+            env(&[
+                ("LATCHKEY_OIDC_PROVIDERS", "Keycloak, gitlab"),
+                (
+                    "LATCHKEY_OIDC_KEYCLOAK_ISSUER",
+                    "https://sso.example.com/realms/main",
+                ),
+                ("LATCHKEY_OIDC_KEYCLOAK_CLIENT_ID", "latchkey"),
+                ("LATCHKEY_OIDC_KEYCLOAK_CLIENT_SECRET", "s3cret"),
+                ("LATCHKEY_OIDC_KEYCLOAK_NAME", "Company SSO"),
+                ("LATCHKEY_OIDC_GITLAB_ISSUER", "http://127.0.0.1:8080"),
+                ("LATCHKEY_OIDC_GITLAB_CLIENT_ID", "abc"),
+                ("LATCHKEY_OIDC_GITLAB_CLIENT_SECRET", "def"),
+                ("LATCHKEY_OIDC_GITLAB_SCOPES", "openid email"),
+            ]),
+        )
+        .unwrap();
+        let [keycloak, gitlab] = &config.oidc_providers[..] else {
+            panic!("two providers: {:?}", config.oidc_providers);
+        };
+        assert_eq!(keycloak.id, "keycloak");
+        assert_eq!(keycloak.name, "Company SSO");
+        assert_eq!(keycloak.issuer, "https://sso.example.com/realms/main");
+        assert_eq!(keycloak.scopes, ["openid", "email", "profile"]);
+        assert_eq!(gitlab.name, "gitlab");
+        assert_eq!(gitlab.client_secret.expose_secret(), "def");
+        assert_eq!(gitlab.scopes, ["openid", "email"]);
+        assert!(config.unknown_settings.is_empty());
+    }
+
+    #[test]
+    fn bad_oidc_settings_are_reported_by_name() {
+        let error = Config::from_values(
+            BTreeMap::new(),
+            env(&[
+                ("LATCHKEY_OIDC_PROVIDERS", "corp,bad-id"),
+                ("LATCHKEY_OIDC_CORP_ISSUER", "http://sso.example.com"),
+                ("LATCHKEY_OIDC_CORP_SCOPES", "email profile"),
+            ]),
+        )
+        .unwrap_err();
+        let text = error.problems.join("\n");
+        assert!(text.contains("LATCHKEY_OIDC_PROVIDERS"), "{text}");
+        let error = Config::from_values(
+            BTreeMap::new(),
+            env(&[
+                ("LATCHKEY_OIDC_PROVIDERS", "corp"),
+                ("LATCHKEY_OIDC_CORP_ISSUER", "http://sso.example.com"),
+                ("LATCHKEY_OIDC_CORP_CLIENT_SECRET", "s3cret-value"),
+                ("LATCHKEY_OIDC_CORP_SCOPES", "email profile"),
+            ]),
+        )
+        .unwrap_err();
+        let text = error.problems.join("\n");
+        for name in [
+            "LATCHKEY_OIDC_CORP_ISSUER",
+            "LATCHKEY_OIDC_CORP_CLIENT_ID is required",
+            "LATCHKEY_OIDC_CORP_SCOPES",
+        ] {
+            assert!(text.contains(name), "{name} in {text}");
+        }
+        assert!(!text.contains("s3cret-value"), "{text}");
+        assert_eq!(error.problems.len(), 3, "{text}");
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod cpu;
 pub mod mail;
+pub mod oidc;
 pub mod request;
 pub mod secrets;
 pub mod services;

@@ -30,6 +30,8 @@ pub enum Purpose {
     ApiToken,
     /// Signed URLs and tickets.
     Grant,
+    /// The cookie that carries a sign-in through an outside provider.
+    OidcFlow,
 }
 
 impl Purpose {
@@ -41,6 +43,7 @@ impl Purpose {
             Purpose::MailQueueKey => b"latchkey/mail-queue-key/v1",
             Purpose::ApiToken => b"latchkey/api-token/v1",
             Purpose::Grant => b"latchkey/grant/v1",
+            Purpose::OidcFlow => b"latchkey/oidc-flow/v1",
         }
     }
 }

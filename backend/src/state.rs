@@ -3,6 +3,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::cpu::CpuPool;
 use crate::mail::{self, Mailer};
+use crate::oidc::OidcProviders;
 use crate::secrets::SecretKey;
 use crate::services::passwords::PasswordHasher;
 use crate::store::{self, Store};
@@ -37,6 +38,8 @@ pub struct Shared {
     pub hasher: PasswordHasher,
     pub secret: SecretKey,
     pub mailer: Mailer,
+    /// The outside OpenID providers people can sign in with.
+    pub oidc: OidcProviders,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +76,7 @@ impl AppState {
             cpu,
             blobs: Arc::new(FileBlobStore::new(config.data_dir.join("blobs"))),
             clock: Clock::default(),
+            oidc: OidcProviders::new(&config),
             config: Arc::new(config),
             store,
             secret,

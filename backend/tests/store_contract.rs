@@ -2,8 +2,9 @@
 
 use backend::store::testing::{TestBackend, TestDatabase};
 use backend::store::{
-    self, ApiTokenRecord, GrantKind, GrantRecord, NewPassword, NewUserRecord, PictureRef,
-    QueuedMail, SessionRecord, Store, StoreError, TokenPurpose, TokenRecord, Unique,
+    self, ApiTokenRecord, GrantKind, GrantRecord, IdentityRecord, NewPassword, NewUserRecord,
+    PictureRef, QueuedMail, SessionRecord, Store, StoreError, TokenPurpose, TokenRecord, Unique,
+    Unlinked,
 };
 use domain::{ProfileChanges, Role, Scope};
 use std::sync::Arc;
@@ -19,7 +20,8 @@ fn new_user(username: &str, email: &str) -> NewUserRecord {
         id: uuid::Uuid::now_v7().to_string(),
         username: username.into(),
         email: email.into(),
-        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        email_verified: false,
+        password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
         role: Role::User,
         language: "fr".into(),
         timezone: "UTC".into(),
@@ -105,8 +107,9 @@ async fn password_hash_can_be_replaced(store: Arc<dyn Store>) {
             .await
             .unwrap()
             .unwrap()
-            .password_hash,
-        "new-hash"
+            .password_hash
+            .as_deref(),
+        Some("new-hash")
     );
 }
 
@@ -788,7 +791,7 @@ async fn a_password_change_is_all_or_nothing(store: Arc<dyn Store>, db: &TestDat
         .unwrap();
     assert_eq!(ended, 2);
     let stored = store.user_by_id(&user.id).await.unwrap().unwrap();
-    assert_eq!(stored.password_hash, "hash-2");
+    assert_eq!(stored.password_hash.as_deref(), Some("hash-2"));
     assert_eq!(live_sessions(&store, &user.id).await, ["change-s2"]);
     assert!(!token_is_live(&store, "change-reset", TokenPurpose::ResetPassword).await);
     assert!(!token_is_live(&store, "change-code", TokenPurpose::LoginCode).await);
@@ -859,7 +862,7 @@ async fn a_password_reset_is_all_or_nothing(store: Arc<dyn Store>, db: &TestData
         Some(3)
     );
     let stored = store.user_by_id(&user.id).await.unwrap().unwrap();
-    assert_eq!(stored.password_hash, "hash-2");
+    assert_eq!(stored.password_hash.as_deref(), Some("hash-2"));
     assert!(live_sessions(&store, &user.id).await.is_empty());
     assert!(!token_is_live(&store, "reset-code", TokenPurpose::LoginCode).await);
     assert_eq!(throttle_count(&store, &throttle_key).await, None);
@@ -1078,6 +1081,117 @@ async fn open(backend: TestBackend) -> Option<(Arc<dyn Store>, TestDatabase)> {
 
 /// Runs each test on both backends. Tests listed after `with_database:` also get the
 /// database itself, to break it on purpose.
+const ISSUER: &str = "https://idp.example.org";
+
+fn identity(user_id: &str, subject: &str) -> IdentityRecord {
+    IdentityRecord {
+        id: uuid::Uuid::now_v7().to_string(),
+        user_id: user_id.into(),
+        provider: "example".into(),
+        issuer: ISSUER.into(),
+        subject: subject.into(),
+        email: Some(format!("{subject}@idp.example.org")),
+        linked_at: now(),
+    }
+}
+
+async fn identities_are_linked_once_and_never_the_last_unlinked(store: Arc<dyn Store>) {
+    // An account made through a provider: no password, the provider's verified address.
+    let mut user = new_user("ida", "ida@example.org");
+    user.password_hash = None;
+    user.email_verified = true;
+    let first = identity(&user.id, "sub-1");
+    store
+        .create_user_with_identity(&user, &first)
+        .await
+        .unwrap();
+    let stored = store.user_by_id(&user.id).await.unwrap().unwrap();
+    assert_eq!(stored.password_hash, None);
+    assert!(stored.user.email_verified);
+    assert_eq!(
+        store.identity_owner(ISSUER, "sub-1").await.unwrap(),
+        Some(user.id.clone())
+    );
+    assert_eq!(store.identity_owner(ISSUER, "sub-2").await.unwrap(), None);
+    assert_eq!(
+        store
+            .identity_owner("https://other.example.org", "sub-1")
+            .await
+            .unwrap(),
+        None
+    );
+
+    // An identity is linked to one account at most; an account made with a taken one is
+    // not made at all.
+    let other = new_user("olga", "olga@example.org");
+    store.insert_user(&other).await.unwrap();
+    assert!(matches!(
+        store.link_identity(&identity(&other.id, "sub-1")).await,
+        Err(StoreError::Conflict(Unique::Identity))
+    ));
+    let late = new_user("late", "late@example.org");
+    assert!(matches!(
+        store
+            .create_user_with_identity(&late, &identity(&late.id, "sub-1"))
+            .await,
+        Err(StoreError::Conflict(Unique::Identity))
+    ));
+    assert!(store.user_by_id(&late.id).await.unwrap().is_none());
+
+    // Without a password, the last identity stays; with another one, either can go.
+    assert_eq!(
+        store
+            .unlink_identity(&user.id, &first.id, now())
+            .await
+            .unwrap(),
+        Unlinked::LastSignInMethod
+    );
+    let second = identity(&user.id, "sub-2");
+    store.link_identity(&second).await.unwrap();
+    let linked: Vec<String> = store
+        .identities_of(&user.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|identity| identity.id)
+        .collect();
+    assert_eq!(linked, [first.id.clone(), second.id.clone()]);
+    assert_eq!(
+        store
+            .unlink_identity(&other.id, &first.id, now())
+            .await
+            .unwrap(),
+        Unlinked::NotFound
+    );
+    assert_eq!(
+        store
+            .unlink_identity(&user.id, &first.id, now())
+            .await
+            .unwrap(),
+        Unlinked::Done
+    );
+    assert_eq!(
+        store
+            .unlink_identity(&user.id, &second.id, now())
+            .await
+            .unwrap(),
+        Unlinked::LastSignInMethod
+    );
+    assert_eq!(store.identities_of(&user.id).await.unwrap(), [second]);
+
+    // An account with a password may unlink its only identity.
+    let third = identity(&other.id, "sub-3");
+    store.link_identity(&third).await.unwrap();
+    assert_eq!(
+        store
+            .unlink_identity(&other.id, &third.id, now())
+            .await
+            .unwrap(),
+        Unlinked::Done
+    );
+    assert!(store.identities_of(&other.id).await.unwrap().is_empty());
+}
+
 macro_rules! contract {
     ($($name:ident),* $(,)? ; with_database: $($db_name:ident),* $(,)?) => {
         mod sqlite {
@@ -1132,7 +1246,8 @@ contract!(
     throttle_slots_are_never_overbooked,
     token_guesses_are_counted_before_they_are_compared,
     api_tokens_are_listed_found_revoked_and_checked,
-    grants_are_spent_once;
+    grants_are_spent_once,
+    identities_are_linked_once_and_never_the_last_unlinked;
     with_database:
     a_password_change_is_all_or_nothing,
     a_password_reset_is_all_or_nothing,

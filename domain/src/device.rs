@@ -80,6 +80,8 @@ pub struct AccountExport {
     pub account: crate::User,
     /// The account's signed-in devices.
     pub devices: Vec<Device>,
+    /// The identities at outside providers linked to the account.
+    pub identities: Vec<crate::LinkedIdentity>,
 }
 
 #[cfg(test)]

@@ -68,6 +68,10 @@ pub enum AppError {
         /// The taken fields, each with its message.
         fields: FieldErrors,
     },
+    /// 409: the change would leave the account with no way to sign in (no password and
+    /// no other linked identity; an emailed code does not count).
+    #[error("This is how you sign in: set a password or link another provider first")]
+    LastSignInMethod,
     /// 413
     #[error("The request is too large")]
     PayloadTooLarge,
@@ -131,6 +135,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::Conflict { .. } => "conflict",
+            AppError::LastSignInMethod => "last_sign_in_method",
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::UnsupportedMediaType { .. } => "unsupported_media_type",
             AppError::ValidationFailed { .. } => "validation_failed",
@@ -155,7 +160,7 @@ impl AppError {
             | AppError::CrossOriginRequest => 403,
             AppError::NotFound => 404,
             AppError::MethodNotAllowed => 405,
-            AppError::Conflict { .. } => 409,
+            AppError::Conflict { .. } | AppError::LastSignInMethod => 409,
             AppError::PayloadTooLarge => 413,
             AppError::UnsupportedMediaType { .. } => 415,
             AppError::ValidationFailed { .. } => 422,
@@ -238,6 +243,7 @@ mod tests {
     fn code_matches_serde_tag() {
         for error in [
             AppError::InvalidCredentials,
+            AppError::LastSignInMethod,
             AppError::TooManyRequests { retry_after: 5 },
             AppError::InternalError { request_id: None },
             AppError::RegistrationDisabled {

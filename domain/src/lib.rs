@@ -15,6 +15,7 @@ mod api_token;
 mod device;
 mod email;
 pub mod error;
+mod identity;
 mod language;
 mod list;
 #[cfg(feature = "openapi")]
@@ -37,6 +38,7 @@ pub use api_token::{
 pub use device::{describe_user_agent, AccountExport, Device};
 pub use email::Email;
 pub use error::AppError;
+pub use identity::{LinkedIdentity, ProviderProblem};
 pub use language::{pick_language, SUPPORTED_LANGUAGES};
 pub use list::{ListParams, ListQuery, Page, DEFAULT_LIMIT, MAX_LIMIT};
 pub use password::Password;

@@ -257,8 +257,11 @@ pub struct OidcProvider {
     pub id: String,
     /// The provider's name, as shown on the sign-in button.
     pub name: String,
-    /// Where the browser goes to sign in with it.
+    /// Where the browser goes to sign in with it (or, signed in, to link it).
     pub login_url: String,
+    /// Whether it answered the last time it was asked (its discovery document). While it
+    /// does not, its button says it is unavailable.
+    pub available: bool,
 }
 
 impl AuthMethods {

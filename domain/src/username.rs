@@ -28,6 +28,41 @@ impl Username {
         Ok(Username(name.to_owned()))
     }
 
+    /// A valid name made from a hint that may break the rules (a provider's
+    /// `preferred_username`, an address's local part): spaces become `.`, other characters
+    /// that are not allowed are dropped, and it is cut to the longest length allowed. A
+    /// hint with too little left gives `user`, padded to the shortest length allowed.
+    pub fn from_hint(hint: &str, rules: &UsernameRules) -> Username {
+        let name: String = hint
+            .trim()
+            .chars()
+            .filter_map(|c| match c {
+                c if is_allowed(c) => Some(c),
+                c if c.is_whitespace() => Some('.'),
+                _ => None,
+            })
+            .take(rules.max_length)
+            .collect();
+        let name = name.trim_matches('.');
+        if name.chars().count() >= rules.min_length && !name.is_empty() {
+            return Username(name.to_owned());
+        }
+        let mut fallback = String::from("user");
+        while fallback.len() < rules.min_length {
+            fallback.push('0');
+        }
+        fallback.truncate(rules.max_length.max(1));
+        Username(fallback)
+    }
+
+    /// The same name with `suffix` (a number, to make it unique) at its end, cut before
+    /// the suffix so that the whole stays within the longest length allowed.
+    pub fn with_suffix(&self, suffix: &str, rules: &UsernameRules) -> Username {
+        let room = rules.max_length.saturating_sub(suffix.len());
+        let stem: String = self.0.chars().take(room).collect();
+        Username(format!("{stem}{suffix}"))
+    }
+
     /// The name with the case the person chose, as shown.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -69,6 +104,27 @@ mod tests {
 
     fn parse(s: &str) -> Result<Username, String> {
         Username::parse(s, &UsernameRules::default())
+    }
+
+    #[test]
+    fn hints_become_valid_names() {
+        let rules = UsernameRules::default();
+        for (hint, name) in [
+            ("alice", "alice"),
+            ("Ève Örtlich!", "ve.rtlich"),
+            ("  jo  ", "user"),
+            ("!!!", "user"),
+        ] {
+            let made = Username::from_hint(hint, &rules);
+            assert_eq!(made.as_str(), name, "{hint}");
+            assert_eq!(parse(made.as_str()), Ok(made));
+        }
+        let long = Username::from_hint(&"x".repeat(100), &rules);
+        assert_eq!(long.as_str().len(), rules.max_length);
+        let numbered = long.with_suffix("12", &rules);
+        assert_eq!(numbered.as_str().len(), rules.max_length);
+        assert!(numbered.as_str().ends_with("12"));
+        assert_eq!(parse(numbered.as_str()), Ok(numbered));
     }
 
     #[test]

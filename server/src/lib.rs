@@ -25,6 +25,10 @@ pub async fn run(state: AppState, site: Site, listener: TcpListener) -> std::io:
         Duration::from_secs(3600),
     ));
     tokio::spawn(backend::mail::run_worker(state.mail_worker()));
+    // Serving does not wait for the OpenID providers: one that cannot be reached is
+    // offered as unavailable, and found again by the next sign-in with it.
+    let providers = state.clone();
+    tokio::spawn(async move { providers.oidc.discover_all().await });
     let app = router::app(state, site);
     // Without TCP_NODELAY, a streamed page waits ~40 ms on delayed ACKs (Nagle).
     let listener = listener.tap_io(|tcp| {

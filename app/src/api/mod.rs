@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod identities;
 pub mod tokens;
 
 #[cfg(feature = "ssr")]

@@ -4,6 +4,7 @@ use super::components::form::{
 };
 use super::components::guard::SignedOutOnly;
 use super::components::island::{go_to, hydrated, on_success};
+use super::components::providers::{ProviderAlert, ProviderButtons};
 use super::use_auth;
 use crate::api::auth::Login;
 use crate::domain::{local_path, Registration, Secret};
@@ -32,7 +33,9 @@ pub fn LoginPage() -> impl IntoView {
                         "Your account is ready. Confirm your address with the link we mailed you, then sign in."
                     </p>
                 })}
-                <LoginForm next error=page_error()/>
+                <ProviderAlert problem=query_value("oidc")/>
+                <LoginForm next=next.clone() error=page_error()/>
+                <ProviderButtons next/>
                 <p class="aside links">
                     <A href="/forgot-password">"Forgot your password?"</A>
                     <A href="/login/code">"Email me a sign-in code"</A>

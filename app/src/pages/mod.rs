@@ -10,7 +10,7 @@ mod recovery;
 mod register;
 mod verify;
 
-use crate::domain::{AuthRules, User};
+use crate::domain::{AuthRules, OidcProvider, User};
 use components::header::Header;
 #[cfg(feature = "hydrate")]
 pub use components::island::mark_if_no_islands;
@@ -54,6 +54,8 @@ pub fn shell(options: LeptosOptions, bundle: String) -> impl IntoView {
 pub struct Auth {
     pub user: Option<User>,
     pub rules: AuthRules,
+    /// The outside OpenID providers people can sign in with.
+    pub providers: Vec<OidcProvider>,
 }
 
 pub fn use_auth() -> Auth {
@@ -89,11 +91,26 @@ fn published_rules() -> AuthRules {
     }
 }
 
+/// The outside providers, and whether each answers.
+fn providers() -> Vec<OidcProvider> {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<backend::AppState>()
+            .map(|state| state.oidc.listed())
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        Vec::new()
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_context(Auth {
         user: request_user(),
         rules: published_rules(),
+        providers: providers(),
     });
     provide_meta_context();
 

@@ -5,6 +5,7 @@ use super::components::form::{
 };
 use super::components::guard::SignedOutOnly;
 use super::components::island::{go_to, hydrated, on_success};
+use super::components::providers::ProviderButtons;
 use super::use_auth;
 use crate::api::auth::{Register, SignIn};
 use crate::domain::{AuthRules, FieldErrors, NewAccount, RegisterInput, Registration, Secret};
@@ -35,6 +36,7 @@ pub fn RegisterPage() -> impl IntoView {
                     <section class="card auth-card" aria-labelledby="register-title">
                         <h1 id="register-title">"Create an account"</h1>
                         <RegisterForm rules error=page_error()/>
+                        <ProviderButtons next=None/>
                         <p class="aside">"Already have an account? " <A href="/login">"Sign in"</A></p>
                     </section>
                 }

@@ -83,7 +83,8 @@ pub async fn create_account(
         id: uuid::Uuid::now_v7().to_string(),
         username: account.username.as_str().to_owned(),
         email: account.email.as_str().to_owned(),
-        password_hash,
+        email_verified: false,
+        password_hash: Some(password_hash),
         role,
         language: language.to_owned(),
         timezone: "UTC".into(),
@@ -192,16 +193,19 @@ pub async fn delete_account(
     Ok(())
 }
 
-/// The export of the signed-in `user` (as loaded for this request) and their devices.
+/// The export of the signed-in `user` (as loaded for this request), their devices and
+/// their linked identities.
 pub async fn export(
     state: &AppState,
     user: &User,
     current_session: Option<&str>,
 ) -> Result<AccountExport, AppError> {
     let devices = sessions::devices(state, &user.id, current_session).await?;
+    let identities = state.store.identities_of(&user.id).await?;
     Ok(AccountExport {
         exported_at: OffsetDateTime::now_utc(),
         account: user.clone(),
         devices,
+        identities: identities.into_iter().map(Into::into).collect(),
     })
 }

@@ -80,7 +80,8 @@ async fn verify_password(
     let throttle = Throttle::new(state.store.as_ref(), state.rules().throttle.window_seconds);
     let attempt = throttle.begin(&limits, OffsetDateTime::now_utc()).await?;
 
-    let stored_hash = record.map(|r| r.password_hash.as_str());
+    // An account without a password is checked against the dummy hash, like no account.
+    let stored_hash = record.and_then(|r| r.password_hash.as_deref());
     let verification = state.hasher.verify(password, stored_hash).await?;
     match record {
         Some(record) if verification.valid && !record.disabled => {

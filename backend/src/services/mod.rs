@@ -7,7 +7,8 @@
 //! Imports run one way, from the workflows down to the leaves:
 //!
 //! - workflows: `accounts`, `email`, `recovery`, `codes`, `pictures`, `sessions`,
-//!   `api_tokens`, `grants` (signed URLs and tickets), `maintenance`;
+//!   `api_tokens`, `grants` (signed URLs and tickets), `oidc` (outside providers),
+//!   `maintenance`;
 //! - leaves they share: `users` (finding accounts), `credentials` (checking passwords
 //!   under the throttle), `notices` (mail that several workflows send), `tokens`
 //!   (one-time links), `throttle`, `passwords` (the hasher).
@@ -20,6 +21,7 @@ pub mod email;
 pub mod grants;
 pub mod maintenance;
 pub mod notices;
+pub mod oidc;
 pub mod passwords;
 pub mod pictures;
 pub mod recovery;

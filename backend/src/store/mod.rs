@@ -15,6 +15,7 @@
 mod api_tokens;
 mod cache;
 mod grants;
+mod identities;
 mod mail;
 mod postgres;
 mod sessions;
@@ -27,6 +28,7 @@ mod users;
 pub use api_tokens::ApiTokens;
 pub use cache::FRESH_FOR;
 pub use grants::Grants;
+pub use identities::{Identities, Unlinked};
 pub use mail::MailQueue;
 pub use postgres::PostgresStore;
 pub use sessions::Sessions;
@@ -44,7 +46,9 @@ use time::OffsetDateTime;
 #[derive(Clone, Debug)]
 pub struct UserRecord {
     pub user: User,
-    pub password_hash: String,
+    /// `None` for an account without a password (made through an OpenID provider, and
+    /// none set since); stored as the empty string.
+    pub password_hash: Option<String>,
     pub disabled: bool,
     pub picture: Option<PictureRef>,
 }
@@ -62,7 +66,10 @@ pub struct NewUserRecord {
     pub id: String,
     pub username: String,
     pub email: String,
-    pub password_hash: String,
+    /// Whether the address is known to be the person's (a provider said so).
+    pub email_verified: bool,
+    /// `None`: the account has no password.
+    pub password_hash: Option<String>,
     pub role: Role,
     pub language: String,
     pub timezone: String,
@@ -211,6 +218,34 @@ pub struct GrantRecord {
     pub expires_at: OffsetDateTime,
 }
 
+/// An identity at an outside OpenID provider, linked to an account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdentityRecord {
+    pub id: String,
+    pub user_id: String,
+    /// The provider's id in the configuration.
+    pub provider: String,
+    pub issuer: String,
+    pub subject: String,
+    /// The address the provider gave, if any.
+    pub email: Option<String>,
+    pub linked_at: OffsetDateTime,
+}
+
+impl From<IdentityRecord> for domain::LinkedIdentity {
+    /// The identity as its account sees it (without the issuer, which the provider's id
+    /// stands for).
+    fn from(record: IdentityRecord) -> Self {
+        domain::LinkedIdentity {
+            id: record.id,
+            provider: record.provider,
+            subject: record.subject,
+            email: record.email,
+            linked_at: record.linked_at,
+        }
+    }
+}
+
 /// A new password and what must change with it, written together or not at all (see
 /// `Store::change_password`).
 #[derive(Clone, Copy, Debug)]
@@ -230,6 +265,8 @@ pub struct NewPassword<'a> {
 pub enum Unique {
     Username,
     Email,
+    /// An outside identity (issuer and subject) is linked already.
+    Identity,
     /// A primary key (e.g. a session id hash) already exists.
     Key,
 }
@@ -256,7 +293,17 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// The whole store: every concern, on one database.
 #[async_trait]
 pub trait Store:
-    Users + Sessions + Tokens + MailQueue + Throttles + ApiTokens + Grants + Send + Sync + 'static
+    Users
+    + Sessions
+    + Tokens
+    + MailQueue
+    + Throttles
+    + ApiTokens
+    + Grants
+    + Identities
+    + Send
+    + Sync
+    + 'static
 {
     /// `sqlite` or `postgres`, for logs.
     fn backend(&self) -> &'static str;
@@ -279,6 +326,7 @@ macro_rules! impl_store {
         super::throttle::impl_throttles!($store);
         super::api_tokens::impl_api_tokens!($store);
         super::grants::impl_grants!($store);
+        super::identities::impl_identities!($store);
 
         #[async_trait::async_trait]
         impl super::Store for $store {
@@ -334,6 +382,7 @@ fn unique_by_constraint(name: &str) -> Unique {
     match name {
         "users_username_key" => Unique::Username,
         "users_email_key" => Unique::Email,
+        "identities_issuer_subject_key" => Unique::Identity,
         _ => Unique::Key,
     }
 }

@@ -65,10 +65,16 @@ pub trait Users {
     ) -> StoreResult<()>;
 }
 
+/// What `password_hash` holds for an account without a password: no argon2 PHC string
+/// is empty, so no password ever matches it.
+pub const NO_PASSWORD: &str = "";
+
 /// `Users` for a backend's store, with the SQL written once (see `store/mod.rs` for
 /// what the invoking backend module supplies).
 macro_rules! impl_users {
     ($store:ty) => {
+        use $crate::store::users::NO_PASSWORD;
+
         const USER_COLUMNS: &str = "id, username, email, email_verified, password_hash, \
              first_name, last_name, bio, location, birth_date, timezone, language, role, \
              disabled, created_at, picture_key, picture_etag";
@@ -121,11 +127,40 @@ macro_rules! impl_users {
                         role: $crate::store::parse_role(&row.role)?,
                         created_at: from_db(row.created_at, "created_at")?,
                     },
-                    password_hash: row.password_hash,
+                    password_hash: Some(row.password_hash)
+                        .filter(|hash| hash.as_str() != NO_PASSWORD),
                     disabled: row.disabled,
                     picture,
                 })
             }
+        }
+
+        /// Writes a new account's row (`NO_PASSWORD` for an account without one).
+        async fn insert_user_row<'e, E>(
+            executor: E,
+            user: &$crate::store::NewUserRecord,
+        ) -> $crate::store::StoreResult<()>
+        where
+            E: sqlx::Executor<'e, Database = Db>,
+        {
+            sqlx::query(
+                "INSERT INTO users (id, username, email, email_verified, password_hash, role, \
+                 language, timezone, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+            )
+            .bind(&user.id)
+            .bind(&user.username)
+            .bind(&user.email)
+            .bind(user.email_verified)
+            .bind(user.password_hash.as_deref().unwrap_or(NO_PASSWORD))
+            .bind(user.role.as_str())
+            .bind(&user.language)
+            .bind(&user.timezone)
+            .bind(to_db(user.created_at))
+            .execute(executor)
+            .await
+            .map_err(write_error)?;
+            Ok(())
         }
 
         impl $store {
@@ -186,22 +221,7 @@ macro_rules! impl_users {
                 &self,
                 user: &$crate::store::NewUserRecord,
             ) -> $crate::store::StoreResult<()> {
-                sqlx::query(
-                    "INSERT INTO users (id, username, email, password_hash, role, language, \
-                     timezone, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
-                )
-                .bind(&user.id)
-                .bind(&user.username)
-                .bind(&user.email)
-                .bind(&user.password_hash)
-                .bind(user.role.as_str())
-                .bind(&user.language)
-                .bind(&user.timezone)
-                .bind(to_db(user.created_at))
-                .execute(&self.pool)
-                .await
-                .map_err(write_error)?;
-                Ok(())
+                insert_user_row(&self.pool, user).await
             }
 
             async fn user_by_id(

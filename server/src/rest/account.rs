@@ -11,10 +11,11 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use backend::services::{accounts, email, pictures, sessions};
+use backend::services::{accounts, email, oidc, pictures, sessions};
 use backend::AppState;
 use domain::{
-    AccountExport, Device, ListParams, Page, PasswordChangeInput, ProfilePatch, Secret, User,
+    AccountExport, Device, LinkedIdentity, ListParams, Page, PasswordChangeInput, ProfilePatch,
+    Secret, User,
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -224,6 +225,33 @@ pub async fn sign_out_device(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     browser_session::sign_out_device(&state, &user.id, &session(&parts)?, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The identities at outside providers linked to the caller's account.
+#[utoipa::path(get, path = "/account/identities", tag = "account", security(("session" = [])),
+    responses((status = 200, description = "The linked identities, oldest first", body = Vec<LinkedIdentity>)))]
+pub async fn identities(
+    State(state): State<AppState>,
+    SessionUser(user): SessionUser,
+) -> Result<Json<Vec<LinkedIdentity>>, ApiError> {
+    Ok(Json(oidc::identities(&state, &user.id).await?))
+}
+
+/// Unlinks one of the caller's identities, unless it is the account's last way to sign in.
+#[utoipa::path(delete, path = "/account/identities/{id}", tag = "account", security(("session" = [])),
+    params(("id" = String, Path, description = "The identity's id, from the list")),
+    responses(
+        (status = 204, description = "Unlinked"),
+        (status = 404, description = "not_found: the account has no such identity", body = ErrorBody),
+        (status = 409, description = "last_sign_in_method: the account has no password and no other identity", body = ErrorBody),
+    ))]
+pub async fn unlink_identity(
+    State(state): State<AppState>,
+    SessionUser(user): SessionUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    oidc::unlink(&state, &user.id, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

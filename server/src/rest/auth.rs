@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::Json;
-use backend::services::{accounts, codes, credentials, email, grants, passwords, recovery};
+use backend::services::{accounts, codes, credentials, email, grants, oidc, passwords, recovery};
 use backend::AppState;
 use domain::{
     pick_language, AuthMethods, AuthRules, GeneratedPassword, PasswordResetInput, RegisterInput,
@@ -20,7 +20,7 @@ use utoipa::ToSchema;
 #[utoipa::path(get, path = "/auth/methods", tag = "auth",
     responses((status = 200, description = "The enabled sign-in methods", body = AuthMethods)))]
 pub async fn methods(State(state): State<AppState>) -> Json<AuthMethods> {
-    Json(AuthMethods::from_rules(state.rules()))
+    Json(oidc::methods(&state))
 }
 
 /// The policy as data: what a client can check before it submits.

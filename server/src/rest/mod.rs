@@ -9,6 +9,7 @@ mod account;
 mod auth;
 pub mod error;
 mod extract;
+mod oidc;
 mod openapi;
 mod tokens;
 
@@ -57,6 +58,10 @@ pub fn router(config: &Config) -> Router<AppState> {
         .routes(routes!(auth::create_ticket))
         .routes(routes!(auth::check_ticket))
         .routes(routes!(auth::generate_password))
+        .routes(routes!(oidc::login))
+        .routes(routes!(oidc::callback))
+        .routes(routes!(account::identities))
+        .routes(routes!(account::unlink_identity))
         .routes(routes!(openapi_document))
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
         .merge(

@@ -2,6 +2,7 @@
 //! kind, and HTTP clients that keep cookies like a browser.
 #![allow(dead_code)]
 
+pub mod oidc;
 pub mod smtp;
 
 use backend::config::Config;
@@ -22,6 +23,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The mail server this app sends to (see `spawn_with_mail`).
     pub mail: Option<smtp::SmtpSink>,
+    /// The OpenID provider configured as `test` (see `spawn_with_provider`).
+    pub provider: Option<oidc::TestProvider>,
     pub db: TestDatabase,
 }
 
@@ -46,16 +49,27 @@ pub async fn spawn(backend: Backend) -> Option<TestApp> {
 
 /// Starts the app with extra `LATCHKEY_*` settings. Mail goes to the outbox folder.
 pub async fn spawn_with(backend: Backend, settings: &[(&str, &str)]) -> Option<TestApp> {
-    start(backend, settings, false).await
+    start(backend, settings, false, false).await
+}
+
+/// Starts the app with a real OpenID provider of its own (`app.provider`), configured as
+/// the provider `test` ("Test provider").
+pub async fn spawn_with_provider(backend: Backend, settings: &[(&str, &str)]) -> Option<TestApp> {
+    start(backend, settings, false, true).await
 }
 
 /// Starts the app sending mail through a real SMTP server of its own (`app.mail`), with
 /// retries one second apart.
 pub async fn spawn_with_mail(backend: Backend, settings: &[(&str, &str)]) -> Option<TestApp> {
-    start(backend, settings, true).await
+    start(backend, settings, true, false).await
 }
 
-async fn start(backend: Backend, settings: &[(&str, &str)], with_mail: bool) -> Option<TestApp> {
+async fn start(
+    backend: Backend,
+    settings: &[(&str, &str)],
+    with_mail: bool,
+    with_provider: bool,
+) -> Option<TestApp> {
     let db = TestDatabase::new(backend).await?;
     let mail = if with_mail {
         Some(smtp::SmtpSink::start(db.dir.join("maildir"))?)
@@ -77,6 +91,24 @@ async fn start(backend: Backend, settings: &[(&str, &str)], with_mail: bool) -> 
     if let Some(mail) = &mail {
         env.push(("LATCHKEY_SMTP_URL".to_string(), mail.url()));
     }
+    let provider = if with_provider {
+        let callback = format!("http://{address}/api/v1/auth/oidc/test/callback");
+        Some(oidc::TestProvider::start(&callback)?)
+    } else {
+        None
+    };
+    if let Some(provider) = &provider {
+        env.extend(
+            [
+                ("LATCHKEY_OIDC_PROVIDERS", "test"),
+                ("LATCHKEY_OIDC_TEST_ISSUER", provider.issuer.as_str()),
+                ("LATCHKEY_OIDC_TEST_CLIENT_ID", oidc::CLIENT_ID),
+                ("LATCHKEY_OIDC_TEST_CLIENT_SECRET", oidc::CLIENT_SECRET),
+                ("LATCHKEY_OIDC_TEST_NAME", "Test provider"),
+            ]
+            .map(|(k, v)| (k.to_string(), v.to_string())),
+        );
+    }
     env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let config = Config::from_values(BTreeMap::new(), env).expect("valid test configuration");
     // A stand-in bundle: these tests read pages as HTML, and the files as bytes.
@@ -94,6 +126,7 @@ async fn start(backend: Backend, settings: &[(&str, &str)], with_mail: bool) -> 
         state,
         client: browser(),
         mail,
+        provider,
         db,
     })
 }

@@ -3,6 +3,7 @@
 mod data;
 mod devices;
 mod email;
+mod identities;
 mod password;
 mod picture;
 mod profile;
@@ -16,6 +17,7 @@ use crate::api::account::{
     list_devices, ChangeEmail, ChangePassword, DeleteAccount, RemovePicture, ResendVerification,
     SignOutDevice, SignOutOtherDevices, UpdateProfile,
 };
+use crate::api::identities::list_identities;
 use crate::api::tokens::{list_tokens, CreateToken, RevokeToken};
 use crate::domain::{ApiToken, AuthRules, Device, User};
 use crate::AppError;
@@ -70,8 +72,10 @@ pub fn AccountPage() -> impl IntoView {
                 <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                     {Suspend::new(async move {
                         let (devices, tokens) = (list_devices().await, list_tokens().await);
+                        let identities = list_identities().await;
                         view! {
-                            <AccountSections user rules carried devices tokens picture_saved error/>
+                            <AccountSections user rules carried devices tokens picture_saved error=error.clone()/>
+                            <identities::IdentitiesSection identities error/>
                         }
                     })}
                 </Suspense>

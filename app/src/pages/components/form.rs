@@ -70,6 +70,14 @@ pub fn page_error() -> Option<PageError> {
     })
 }
 
+/// The error the page came back with, if it was the form of server function `S`'s.
+pub fn page_error_of<S: ServerFn>(from_page: &Option<PageError>) -> Option<AppError> {
+    from_page
+        .as_ref()
+        .filter(|page| page.form == S::PATH)
+        .map(|page| page.error.clone())
+}
+
 /// What was typed into the field `name` of the form of server function `S`, when the
 /// page came back with that form's error; empty otherwise.
 pub fn typed<S: ServerFn>(from_page: &Option<PageError>, name: &str) -> String {

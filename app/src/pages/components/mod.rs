@@ -6,3 +6,4 @@ pub mod form;
 pub mod guard;
 pub mod header;
 pub mod island;
+pub mod providers;
