@@ -70,7 +70,7 @@ pub enum AppError {
     },
     /// 409: the change would leave the account with no way to sign in (no password and
     /// no other linked identity; an emailed code does not count).
-    #[error("This is how you sign in: set a password or link another provider first")]
+    #[error("This is your only way to sign in: set a password (with a reset link) or link another provider first")]
     LastSignInMethod,
     /// 413
     #[error("The request is too large")]

@@ -46,10 +46,13 @@ pub enum ProviderProblem {
     AccountDisabled,
     /// The account must confirm its address before it can sign in.
     EmailNotVerified,
+    /// A link was started from another site (it could link an identity the attacker
+    /// signed the browser in to at the provider): linking starts from the account page.
+    CrossSiteLink,
 }
 
 impl ProviderProblem {
-    const ALL: [ProviderProblem; 11] = [
+    const ALL: [ProviderProblem; 12] = [
         ProviderProblem::Unavailable,
         ProviderProblem::Refused,
         ProviderProblem::WrongState,
@@ -61,6 +64,7 @@ impl ProviderProblem {
         ProviderProblem::LinkedElsewhere,
         ProviderProblem::AccountDisabled,
         ProviderProblem::EmailNotVerified,
+        ProviderProblem::CrossSiteLink,
     ];
 
     /// Its name in URLs and logs.
@@ -77,6 +81,7 @@ impl ProviderProblem {
             ProviderProblem::LinkedElsewhere => "linked_elsewhere",
             ProviderProblem::AccountDisabled => "account_disabled",
             ProviderProblem::EmailNotVerified => "email_not_verified",
+            ProviderProblem::CrossSiteLink => "cross_site_link",
         }
     }
 
@@ -115,6 +120,9 @@ impl ProviderProblem {
             ProviderProblem::AccountDisabled => "This account is disabled.",
             ProviderProblem::EmailNotVerified => {
                 "Confirm your email address first: open the link we sent you."
+            }
+            ProviderProblem::CrossSiteLink => {
+                "Nothing was linked: link a provider with its button on this page."
             }
         }
     }

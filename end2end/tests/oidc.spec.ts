@@ -21,7 +21,7 @@ test("signs in through the OpenID provider; the account page lists the identity"
   // It is the account's only way in (no password yet): unlinking it is refused, saying why.
   await page.getByRole("button", { name: "Unlink Test provider" }).click();
   await expect(page.locator("#identities").getByRole("alert")).toContainText(
-    "set a password or link another provider first",
+    "set a password (with a reset link) or link another provider first",
   );
   await expect(page.getByTestId("identities")).toContainText("Test provider");
 });

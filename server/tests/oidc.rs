@@ -6,10 +6,11 @@ mod common;
 
 use common::{
     browser, expect_error, registration, spawn_with, spawn_with_provider, Backend, TestApp,
+    PASSWORD,
 };
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header::LOCATION;
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::sync::Arc;
 
 const START: &str = "/api/v1/auth/oidc/test/login";
@@ -298,6 +299,19 @@ async fn an_address_of_an_account_here_is_never_linked_on_its_own(backend: Backe
     assert_eq!(app.count("identities").await, 0);
     assert_eq!(app.count("users").await, 1);
 
+    // A link started from another site links nothing.
+    let response = dora
+        .get(app.url(START))
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 302);
+    assert_eq!(
+        response.headers()[LOCATION],
+        "/account?oidc=cross_site_link#identities"
+    );
+
     // Signed in, dora links it herself, and can then sign in with it.
     assert_eq!(
         sign_in(&app, &dora, "dora").await,
@@ -377,6 +391,49 @@ async fn the_last_way_to_sign_in_is_never_unlinked(backend: Backend) {
     assert_eq!(app.count("identities").await, 1);
 }
 
+async fn an_account_made_through_a_provider_gets_a_password_by_reset(backend: Backend) {
+    let Some(app) = spawn_with_provider(backend, &[]).await else {
+        return;
+    };
+    let client = browser();
+    assert_eq!(sign_in(&app, &client, "alice").await, "/");
+    let response = app
+        .post_json(
+            "/api/v1/auth/password/reset",
+            &json!({"email": "alice@idp.test"}),
+        )
+        .await;
+    assert_eq!(response.status(), 202);
+    let message = app
+        .mail
+        .as_ref()
+        .unwrap()
+        .wait_for("alice@idp.test", 1, 15)
+        .await
+        .into_iter()
+        .find(|m| m.subject == "Reset your password")
+        .unwrap();
+    let token = message.token("/reset-password");
+    let response = browser()
+        .post(app.url("/api/v1/auth/password/reset/confirm"))
+        .json(&json!({"token": token, "new_password": PASSWORD, "new_password_confirmation": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    let laptop = browser();
+    assert_eq!(app.login(&laptop, "alice", PASSWORD).await.status(), 200);
+    // With a password, the identity is no longer the only way in.
+    let linked = identities(&app, &laptop).await;
+    let id = linked[0]["id"].as_str().unwrap();
+    let response = laptop
+        .delete(app.url(&format!("/api/v1/account/identities/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+}
+
 async fn names_from_the_provider_are_made_valid_and_unique(backend: Backend) {
     let Some(app) = spawn_with_provider(backend, &[]).await else {
         return;
@@ -392,10 +449,18 @@ async fn names_from_the_provider_are_made_valid_and_unique(backend: Backend) {
     assert_eq!(sign_in(&app, &client, "eve").await, "/");
     assert_eq!(account(&app, &client).await["username"], "ve.rtlich");
 
-    // An address the provider has not verified is not taken as verified.
+    // An address the provider has not verified is not taken as verified: it gets the
+    // link that verifies it.
     let client = browser();
     assert_eq!(sign_in(&app, &client, "bob").await, "/");
     assert_eq!(account(&app, &client).await["email_verified"], false);
+    let mail = app
+        .mail
+        .as_ref()
+        .unwrap()
+        .wait_for("bob@idp.test", 1, 15)
+        .await;
+    mail[0].token("/verify-email");
 }
 
 async fn closed_registration_makes_no_account(backend: Backend) {
@@ -468,6 +533,7 @@ on_both_databases!(
     id_tokens_that_fail_a_check_sign_nobody_in,
     an_address_of_an_account_here_is_never_linked_on_its_own,
     the_last_way_to_sign_in_is_never_unlinked,
+    an_account_made_through_a_provider_gets_a_password_by_reset,
     names_from_the_provider_are_made_valid_and_unique,
     closed_registration_makes_no_account,
     an_unreachable_provider_does_not_stop_latchkey,

@@ -82,6 +82,17 @@ impl RequestContext {
         result: Result<T, AppError>,
         keep: &[(&str, &str)],
     ) -> Result<T, AppError> {
+        self.finish_form_at::<S, T>(result, keep, "")
+    }
+
+    /// `finish_form`, sending a form posted without JavaScript back to the part of its
+    /// page that shows the error (`anchor`, like `#identities`).
+    pub fn finish_form_at<S: ServerFn, T>(
+        &self,
+        result: Result<T, AppError>,
+        keep: &[(&str, &str)],
+        anchor: &str,
+    ) -> Result<T, AppError> {
         let Err(error) = &result else { return result };
         if let Some(response) = use_context::<ResponseOptions>() {
             if let Ok(status) = http::StatusCode::from_u16(error.status()) {
@@ -90,7 +101,7 @@ impl RequestContext {
         }
         if self.is_plain_form_post() {
             if let Some(location) = self.form_page(S::PATH, error, keep) {
-                leptos_axum::redirect(&location);
+                leptos_axum::redirect(&format!("{location}{anchor}"));
             }
         }
         result

@@ -25,5 +25,5 @@ pub async fn unlink_identity(id: String) -> Result<(), AppError> {
         Ok(())
     }
     .await;
-    cx.finish_form::<UnlinkIdentity, _>(result, &[])
+    cx.finish_form_at::<UnlinkIdentity, _>(result, &[], "#identities")
 }

@@ -66,6 +66,11 @@ pub async fn login(
     } else {
         LOGIN_PAGE
     };
+    // Another site could start a link after signing the browser in to the provider as
+    // someone else; a browser says where a navigation comes from.
+    if link_to.is_some() && from_another_site(&parts) {
+        return Ok(found(&problem_page(back, ProviderProblem::CrossSiteLink)));
+    }
     let next = local_path(query.next.as_deref()).map(str::to_owned);
     match state
         .oidc
@@ -194,6 +199,15 @@ async fn finish(
             Ok(pending.next.clone().unwrap_or_else(|| HOME.to_owned()))
         }
     }
+}
+
+/// Whether the browser says the request comes from another site (`Sec-Fetch-Site`; a
+/// browser that does not say is taken at its word).
+fn from_another_site(parts: &Parts) -> bool {
+    parts
+        .headers
+        .get("sec-fetch-site")
+        .is_some_and(|site| site != "same-origin" && site != "none")
 }
 
 fn cookies(parts: &Parts) -> Result<Cookies, ApiError> {

@@ -53,9 +53,9 @@ pub async fn spawn_with(backend: Backend, settings: &[(&str, &str)]) -> Option<T
 }
 
 /// Starts the app with a real OpenID provider of its own (`app.provider`), configured as
-/// the provider `test` ("Test provider").
+/// the provider `test` ("Test provider"), and a real SMTP server (`app.mail`).
 pub async fn spawn_with_provider(backend: Backend, settings: &[(&str, &str)]) -> Option<TestApp> {
-    start(backend, settings, false, true).await
+    start(backend, settings, true, true).await
 }
 
 /// Starts the app sending mail through a real SMTP server of its own (`app.mail`), with

@@ -23,7 +23,9 @@ pub fn IdentitiesSection(
     }
     let unlink = ServerAction::<UnlinkIdentity>::new();
     let refused = page_error_of::<UnlinkIdentity>(&error);
+    // A refusal is what the page came back with last; a success before it is history.
     let done = match query_value("identity").as_str() {
+        _ if refused.is_some() => None,
         "linked" => Some("The identity is linked: you can sign in with it."),
         "unlinked" => Some("The identity is unlinked."),
         _ => None,

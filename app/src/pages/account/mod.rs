@@ -52,6 +52,9 @@ const SECTIONS: [(&str, &str); 5] = [
     ("data", "Your data"),
 ];
 
+/// The section of the linked providers (the server renders it outside the island).
+const IDENTITIES: (&str, &str) = ("identities", "Linked providers");
+
 /// Where the page goes after a change that the header shows too (the picture): the page
 /// again, rendered with the change, saying how it went.
 const PICTURE_SAVED: &str = "/account?picture=saved#profile";
@@ -74,8 +77,10 @@ pub fn AccountPage() -> impl IntoView {
                         let (devices, tokens) = (list_devices().await, list_tokens().await);
                         let identities = list_identities().await;
                         view! {
-                            <AccountSections user rules carried devices tokens picture_saved error=error.clone()/>
-                            <identities::IdentitiesSection identities error/>
+                            <div class="stack">
+                                <AccountSections user rules carried devices tokens picture_saved error=error.clone()/>
+                                <identities::IdentitiesSection identities error/>
+                            </div>
                         }
                     })}
                 </Suspense>
@@ -205,10 +210,16 @@ where
 /// way they stay in view.
 #[component]
 fn SectionNav() -> impl IntoView {
+    // The linked providers come last, when there are providers to link.
+    let providers = (!use_auth().providers.is_empty()).then_some(IDENTITIES);
     view! {
         <nav class="section-nav" aria-label="Sections of your account">
             <ul>
-                {SECTIONS.map(|(id, label)| view! { <li><a href=format!("#{id}")>{label}</a></li> }).collect_view()}
+                {SECTIONS
+                    .into_iter()
+                    .chain(providers)
+                    .map(|(id, label)| view! { <li><a href=format!("#{id}")>{label}</a></li> })
+                    .collect_view()}
             </ul>
         </nav>
     }
