@@ -93,6 +93,15 @@ async fn identities(app: &TestApp, client: &reqwest::Client) -> Vec<Value> {
     response.json().await.unwrap()
 }
 
+/// `DELETE /account/identities/{id}` as `client`.
+async fn unlink(app: &TestApp, client: &reqwest::Client, id: &str) -> reqwest::Response {
+    client
+        .delete(app.url(&format!("/api/v1/account/identities/{id}")))
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn first_sign_in_makes_the_account_and_the_next_ones_find_it(backend: Backend) {
     let Some(app) = spawn_with_provider(backend, &[]).await else {
         return;
@@ -160,14 +169,7 @@ async fn first_sign_in_makes_the_account_and_the_next_ones_find_it(backend: Back
     assert_eq!(app.count("identities").await, 1);
 
     // The sign-in page offers the provider.
-    let page = browser()
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.get("/login").await.text().await.unwrap();
     assert!(page.contains("Continue with Test provider"), "{page}");
     assert!(page.contains(&format!("href=\"{START}\"")), "{page}");
 }
@@ -341,12 +343,7 @@ async fn an_address_of_an_account_here_is_never_linked_on_its_own(backend: Backe
     // With a password, the one identity can go.
     let linked = identities(&app, &dora).await;
     let id = linked[0]["id"].as_str().unwrap();
-    let response = dora
-        .delete(app.url(&format!("/api/v1/account/identities/{id}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 204);
+    assert_eq!(unlink(&app, &dora, id).await.status(), 204);
     assert!(identities(&app, &dora).await.is_empty());
 }
 
@@ -358,36 +355,16 @@ async fn the_last_way_to_sign_in_is_never_unlinked(backend: Backend) {
     assert_eq!(sign_in(&app, &client, "alice").await, "/");
     let linked = identities(&app, &client).await;
     let id = linked[0]["id"].as_str().unwrap();
-    let unlink = |id: String| {
-        client
-            .delete(app.url(&format!("/api/v1/account/identities/{id}")))
-            .send()
-    };
-    expect_error(
-        unlink(id.to_owned()).await.unwrap(),
-        409,
-        "last_sign_in_method",
-    )
-    .await;
-    expect_error(unlink("no-such-id".into()).await.unwrap(), 404, "not_found").await;
+    expect_error(unlink(&app, &client, id).await, 409, "last_sign_in_method").await;
+    expect_error(unlink(&app, &client, "no-such-id").await, 404, "not_found").await;
     assert_eq!(identities(&app, &client).await.len(), 1);
     // Another account's identity is not found either.
     let other = browser();
     app.post_json("/api/v1/auth/register", &registration("olga"))
         .await;
-    let response = other
-        .delete(app.url(&format!("/api/v1/account/identities/{id}")))
-        .send()
-        .await
-        .unwrap();
-    expect_error(response, 401, "unauthenticated").await;
-    let olga = &app.client;
-    let response = olga
-        .delete(app.url(&format!("/api/v1/account/identities/{id}")))
-        .send()
-        .await
-        .unwrap();
-    expect_error(response, 404, "not_found").await;
+    expect_error(unlink(&app, &other, id).await, 401, "unauthenticated").await;
+    // app.client is olga's.
+    expect_error(unlink(&app, &app.client, id).await, 404, "not_found").await;
     assert_eq!(app.count("identities").await, 1);
 }
 
@@ -426,12 +403,7 @@ async fn an_account_made_through_a_provider_gets_a_password_by_reset(backend: Ba
     // With a password, the identity is no longer the only way in.
     let linked = identities(&app, &laptop).await;
     let id = linked[0]["id"].as_str().unwrap();
-    let response = laptop
-        .delete(app.url(&format!("/api/v1/account/identities/{id}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 204);
+    assert_eq!(unlink(&app, &laptop, id).await.status(), 204);
 }
 
 async fn names_from_the_provider_are_made_valid_and_unique(backend: Backend) {
@@ -475,11 +447,9 @@ async fn closed_registration_makes_no_account(backend: Backend) {
     );
     assert_eq!(app.account_status(&client).await, 401);
     assert_eq!(app.count("users").await, 0);
-    let page = client
-        .get(app.url("/login?oidc=registration_closed"))
-        .send()
+    let page = app
+        .get("/login?oidc=registration_closed")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
