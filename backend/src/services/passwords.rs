@@ -3,11 +3,14 @@
 
 use crate::cpu::CpuPool;
 use crate::internal_error;
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{
+    self, Decimal, Ident, Output, ParamsString, PasswordHash, PasswordHasher as _,
+    PasswordVerifier as _, Salt, SaltString,
+};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use domain::AppError;
 use domain::Password;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, PoisonError};
 use unicode_normalization::UnicodeNormalization;
 
 /// OWASP (2023): argon2id, m = 19 MiB, t = 2, p = 1. About 20 ms of one core.
@@ -31,10 +34,90 @@ pub struct Verification {
     pub needs_rehash: bool,
 }
 
-fn argon2() -> Argon2<'static> {
-    let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None)
-        .expect("constant parameters are valid");
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+/// argon2 that keeps its working memory (19 MiB a hash) between hashes instead of
+/// allocating it for each: the memory the server holds for hashing is one buffer per
+/// hash running at once (the CPU pool bounds them), and no allocator sees 19 MiB come and
+/// go with every sign-in (glibc's malloc grew to 494 MB under a sign-in flood; mimalloc
+/// kept 30 MB more than the buffers). The hashes are the `argon2` crate's own, and
+/// `verify_password` compares them as it does (in constant time).
+struct PooledArgon2;
+
+/// Buffers of `MEMORY_KIB` blocks, free for the next hash.
+static MEMORY: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
+
+/// Runs `work` with at least `blocks` blocks of working memory: a kept buffer when the
+/// parameters are today's, else one of its own (a hash stored with other parameters).
+fn with_memory<R>(blocks: usize, work: impl FnOnce(&mut [Block]) -> R) -> R {
+    let keep = MEMORY_KIB as usize;
+    let kept = if blocks <= keep {
+        MEMORY.lock().unwrap_or_else(PoisonError::into_inner).pop()
+    } else {
+        None
+    };
+    let mut memory = kept.unwrap_or_else(|| vec![Block::default(); blocks.max(keep)]);
+    let result = work(&mut memory);
+    if memory.len() == keep {
+        MEMORY
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(memory);
+    }
+    result
+}
+
+fn params() -> Params {
+    Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).expect("constant parameters are valid")
+}
+
+impl argon2::password_hash::PasswordHasher for PooledArgon2 {
+    type Params = Params;
+
+    /// A new hash: argon2id with today's parameters.
+    fn hash_password<'a>(
+        &self,
+        password: &[u8],
+        salt: impl Into<Salt<'a>>,
+    ) -> password_hash::Result<PasswordHash<'a>> {
+        self.hash_password_customized(password, None, None, params(), salt)
+    }
+
+    /// The hash with the given algorithm, version and parameters (those of a stored hash,
+    /// when one is verified), as `Argon2::hash_password` makes it.
+    fn hash_password_customized<'a>(
+        &self,
+        password: &[u8],
+        algorithm: Option<Ident<'a>>,
+        version: Option<Decimal>,
+        params: Params,
+        salt: impl Into<Salt<'a>>,
+    ) -> password_hash::Result<PasswordHash<'a>> {
+        let algorithm = algorithm
+            .map(Algorithm::try_from)
+            .transpose()?
+            .unwrap_or(Algorithm::Argon2id);
+        let version = version
+            .map(Version::try_from)
+            .transpose()?
+            .unwrap_or(Version::V0x13);
+        let salt = salt.into();
+        let mut salt_bytes = [0u8; 64];
+        let salt_bytes = salt.decode_b64(&mut salt_bytes)?;
+        let output_len = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+        let argon2 = Argon2::new(algorithm, version, params.clone());
+        let output = Output::init_with(output_len, |out| {
+            with_memory(params.block_count(), |memory| {
+                argon2.hash_password_into_with_memory(password, salt_bytes, out, memory)
+            })
+            .map_err(Into::into)
+        })?;
+        Ok(PasswordHash {
+            algorithm: algorithm.ident(),
+            version: Some(version.into()),
+            params: ParamsString::try_from(&params)?,
+            salt: Some(salt),
+            hash: Some(output),
+        })
+    }
 }
 
 /// Passwords are NFKC-normalised before hashing, so the same password typed on two
@@ -49,7 +132,7 @@ fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY.get_or_init(|| {
         let salt = SaltString::generate(&mut rand::rngs::OsRng);
-        argon2()
+        PooledArgon2
             .hash_password(uuid::Uuid::new_v4().as_bytes(), &salt)
             .expect("hashing a random password with valid parameters succeeds")
             .to_string()
@@ -68,7 +151,7 @@ impl PasswordHasher {
         self.pool
             .run(move || {
                 let salt = SaltString::generate(&mut rand::rngs::OsRng);
-                argon2()
+                PooledArgon2
                     .hash_password(clear.as_bytes(), &salt)
                     .map(|h| h.to_string())
             })
@@ -89,7 +172,7 @@ impl PasswordHasher {
             .run(move || {
                 let Some(stored) = stored else {
                     let dummy = PasswordHash::new(dummy_hash()).expect("the dummy hash parses");
-                    let _ = argon2().verify_password(clear.as_bytes(), &dummy);
+                    let _ = PooledArgon2.verify_password(clear.as_bytes(), &dummy);
                     return Verification {
                         valid: false,
                         needs_rehash: false,
@@ -97,7 +180,9 @@ impl PasswordHasher {
                 };
                 match PasswordHash::new(&stored) {
                     Ok(parsed) => Verification {
-                        valid: argon2().verify_password(clear.as_bytes(), &parsed).is_ok(),
+                        valid: PooledArgon2
+                            .verify_password(clear.as_bytes(), &parsed)
+                            .is_ok(),
                         needs_rehash: !uses_current_parameters(&parsed),
                     },
                     Err(error) => {
@@ -197,6 +282,37 @@ mod tests {
             .await
             .unwrap();
         assert!(!wrong.valid);
+    }
+
+    #[test]
+    fn kept_memory_makes_the_argon2_crate_s_own_hashes() {
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        let ours = PooledArgon2
+            .hash_password(b"violet-anchor-92", &salt)
+            .unwrap();
+        let theirs = Argon2::new(Algorithm::Argon2id, Version::V0x13, params())
+            .hash_password(b"violet-anchor-92", &salt)
+            .unwrap();
+        assert_eq!(ours.to_string(), theirs.to_string());
+        // A hash stored with other parameters, smaller or larger, still verifies.
+        for m_cost in [8_192, 24_576] {
+            let other = Params::new(m_cost, 1, 1, None).unwrap();
+            let stored = Argon2::new(Algorithm::Argon2id, Version::V0x13, other)
+                .hash_password(b"violet-anchor-92", &salt)
+                .unwrap();
+            assert!(PooledArgon2
+                .verify_password(b"violet-anchor-92", &stored)
+                .is_ok());
+            assert!(PooledArgon2
+                .verify_password(b"violet-anchor-93", &stored)
+                .is_err());
+        }
+        // Only buffers of today's size are kept.
+        assert!(MEMORY
+            .lock()
+            .unwrap()
+            .iter()
+            .all(|memory| memory.len() == MEMORY_KIB as usize));
     }
 
     #[test]
