@@ -540,6 +540,25 @@ async fn changing_the_password_signs_out_the_other_devices(backend: Backend) {
         .await;
 }
 
+/// An account signed in from many places (a script that signs in each time) lists the
+/// current device and the most recently active others, saying how many there are.
+async fn the_account_page_lists_the_most_recent_devices(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    app.register("scripted").await;
+    for _ in 0..24 {
+        let response = app.login(&common::browser(), "scripted", PASSWORD).await;
+        assert_eq!(response.status(), 200);
+    }
+    let page = app.get("/account").await.text().await.unwrap();
+    assert!(
+        page.contains("The 20 most recently active of 25 devices."),
+        "{page}"
+    );
+    assert_eq!(page.matches("aria-label=\"Sign out ").count(), 19, "{page}");
+}
+
 async fn devices_are_listed_and_signed_out(backend: Backend) {
     let Some(app) = spawn(backend).await else {
         return;
@@ -763,6 +782,7 @@ async fn the_picture_limit_is_configurable_and_published(backend: Backend) {
 }
 
 on_both_databases!(
+    the_account_page_lists_the_most_recent_devices,
     profile_fields_change_one_by_one,
     a_picture_is_processed_served_and_removed,
     hostile_uploads_are_refused_and_the_server_stays_up,

@@ -1,6 +1,6 @@
 //! The signed-in account: profile, picture, password, devices, deletion.
 
-use crate::domain::{Device, Secret, User};
+use crate::domain::{Device, Page, Secret, User};
 use crate::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::{MultipartData, MultipartFormData};
@@ -92,8 +92,13 @@ pub async fn change_password(
     cx.finish_form::<ChangePassword, _>(result, &[])
 }
 
+/// How many devices the account page lists: this one, then the most recently active.
+pub const DEVICES_SHOWN: usize = 20;
+
+/// The devices the account page lists (at most `DEVICES_SHOWN`: an account that signs in
+/// from a script may hold thousands), and how many there are in all.
 #[server(prefix = "/fn", endpoint = "account/devices")]
-pub async fn list_devices() -> Result<Vec<Device>, AppError> {
+pub async fn list_devices() -> Result<Page<Device>, AppError> {
     let cx = RequestContext::get()?;
     let user = cx.user().await?;
     let current = session::current_id(&cx.state, &cx.session);
@@ -103,7 +108,12 @@ pub async fn list_devices() -> Result<Vec<Device>, AppError> {
             .cmp(&a.current)
             .then(b.last_seen_at.cmp(&a.last_seen_at))
     });
-    Ok(devices)
+    let total = devices.len();
+    devices.truncate(DEVICES_SHOWN);
+    Ok(Page {
+        items: devices,
+        total,
+    })
 }
 
 #[server(prefix = "/fn", endpoint = "account/devices/sign-out")]

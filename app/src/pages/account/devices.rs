@@ -1,6 +1,6 @@
 use super::moment;
 use crate::api::account::{SignOutDevice, SignOutOtherDevices};
-use crate::domain::Device;
+use crate::domain::{Device, Page};
 use crate::pages::components::form::PostForm;
 use crate::AppError;
 use leptos::prelude::*;
@@ -8,7 +8,7 @@ use leptos::prelude::*;
 /// The signed-in devices, with a way to sign out any of them or all the others.
 #[component]
 pub fn DevicesSection(
-    devices: ReadSignal<Result<Vec<Device>, AppError>>,
+    devices: ReadSignal<Result<Page<Device>, AppError>>,
     sign_out: ServerAction<SignOutDevice>,
     sign_out_others: ServerAction<SignOutOtherDevices>,
 ) -> impl IntoView {
@@ -17,8 +17,9 @@ pub fn DevicesSection(
             <h2 id="devices-title">"Signed-in devices"</h2>
             {move || {
                 match devices.get() {
-                    Ok(devices) => {
-                        let others = devices.iter().filter(|d| !d.current).count();
+                    Ok(Page { items: devices, total }) => {
+                        let shown = devices.len();
+                        let others = total - devices.iter().filter(|d| d.current).count();
                         view! {
                             <ul class="devices" data-testid="devices">
                                 {devices
@@ -26,6 +27,9 @@ pub fn DevicesSection(
                                     .map(|device| view! { <DeviceRow device sign_out/> })
                                     .collect_view()}
                             </ul>
+                            {(total > shown).then(|| view! {
+                                <p class="muted">{format!("The {shown} most recently active of {total} devices.")}</p>
+                            })}
                             {(others > 0).then(|| view! {
                                 <PostForm action=sign_out_others class="form-actions" call=|| SignOutOtherDevices {}>
                                     <button type="submit" class="button secondary">

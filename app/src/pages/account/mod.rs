@@ -19,7 +19,7 @@ use crate::api::account::{
 };
 use crate::api::identities::list_identities;
 use crate::api::tokens::{list_tokens, CreateToken, RevokeToken};
-use crate::domain::{ApiToken, AuthRules, Device, User};
+use crate::domain::{ApiToken, AuthRules, Device, Page, User};
 use crate::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -97,7 +97,7 @@ fn AccountSections(
     user: User,
     rules: AuthRules,
     carried: Option<String>,
-    devices: Result<Vec<Device>, AppError>,
+    devices: Result<Page<Device>, AppError>,
     tokens: Result<Vec<ApiToken>, AppError>,
     picture_saved: bool,
     error: Option<PageError>,
