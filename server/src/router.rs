@@ -22,6 +22,7 @@ use serde_json::json;
 use std::sync::LazyLock;
 use tower::util::option_layer;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
@@ -128,7 +129,12 @@ pub fn app(state: AppState, site: Site) -> Router {
             .layer(RequestBodyLimitLayer::new(config.picture_upload_limit()));
     let pages = pages
         .fallback_service(site_files)
-        .layer(RequestBodyLimitLayer::new(config.max_body_bytes));
+        .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
+        .layer(
+            CompressionLayer::new()
+                .quality(CompressionLevel::Fastest)
+                .compress_when(is_html),
+        );
 
     Router::new()
         .route("/healthz", get(health))
@@ -206,6 +212,24 @@ pub fn app(state: AppState, site: Site) -> Router {
             X_REQUEST_ID,
             middleware::new_request_id,
         ))
+}
+
+/// Pages are compressed as they are sent, brotli or gzip at their fastest: the account
+/// page's 52 KB of HTML (most of it time-zone names) is 13 KB in brotli, `/login`'s 4.5 KB
+/// is 2 KB, for about a tenth of SSR throughput (measured: `/login` 7,960 -> 7,158 req/s
+/// with `Accept-Encoding: br`; a better level cost a quarter). Only pages: the bundle has
+/// its compressed copies already, pictures do not compress, and API answers that carry a
+/// secret next to something the caller chose are left alone (BREACH).
+fn is_html(
+    _: StatusCode,
+    _: http::Version,
+    headers: &http::HeaderMap,
+    _: &http::Extensions,
+) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"))
 }
 
 /// The span every log line of a request is in: its id, method and path.

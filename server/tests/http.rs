@@ -357,6 +357,41 @@ async fn the_api_document_is_the_router(backend: Backend) {
     }
 }
 
+/// Pages are compressed for a browser that takes it; API answers (which may carry a
+/// secret next to what the caller sent) never are.
+async fn pages_are_compressed_and_api_answers_are_not(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    let get = |path: &str, encoding: &str| {
+        app.client
+            .get(app.url(path))
+            .header("accept-encoding", encoding)
+            .send()
+    };
+    for (encoding, expected) in [
+        ("br", Some("br")),
+        ("gzip", Some("gzip")),
+        ("identity", None),
+    ] {
+        let page = get("/login", encoding).await.unwrap();
+        assert_eq!(page.status(), 200);
+        assert_eq!(
+            page.headers()
+                .get("content-encoding")
+                .map(|v| v.to_str().unwrap()),
+            expected,
+            "{encoding}"
+        );
+        let api = get("/api/v1/auth/rules", encoding).await.unwrap();
+        assert_eq!(api.status(), 200);
+        assert!(
+            api.headers().get("content-encoding").is_none(),
+            "{encoding}"
+        );
+    }
+}
+
 /// Every response carries a fresh request id; one a client sends is never taken.
 async fn request_ids_are_made_here(backend: Backend) {
     let Some(app) = spawn(backend).await else {
@@ -636,6 +671,7 @@ async fn server_functions_share_the_services(backend: Backend) {
 }
 
 on_both_databases!(
+    pages_are_compressed_and_api_answers_are_not,
     bad_requests_get_clear_json_errors,
     cross_origin_state_changes_are_refused,
     pages_carry_security_headers_and_a_script_nonce,
