@@ -176,11 +176,6 @@ impl OidcProviders {
         self.provider(id).is_some()
     }
 
-    /// The provider's display name.
-    pub fn name_of(&self, id: &str) -> Option<&str> {
-        self.provider(id).map(|p| p.config.name.as_str())
-    }
-
     fn provider(&self, id: &str) -> Option<&Provider> {
         self.providers.iter().find(|p| p.config.id == id)
     }

@@ -93,7 +93,8 @@ pub async fn change_password(
 }
 
 /// How many devices the account page lists: this one, then the most recently active.
-pub const DEVICES_SHOWN: usize = 20;
+#[cfg(feature = "ssr")]
+const DEVICES_SHOWN: usize = 20;
 
 /// The devices the account page lists (at most `DEVICES_SHOWN`: an account that signs in
 /// from a script may hold thousands), and how many there are in all.

@@ -74,11 +74,8 @@ pub async fn create_account(
     }
 
     let password_hash = state.hasher.hash(&account.password).await?;
-    // Postgres keeps microseconds and SQLite seconds: store whole seconds everywhere so
-    // that what is returned now equals what is read back later.
-    let created_at = OffsetDateTime::now_utc()
-        .replace_nanosecond(0)
-        .unwrap_or_else(|_| OffsetDateTime::now_utc());
+    // Whole seconds (the clock's): what is returned now equals what is read back later.
+    let created_at = state.clock.now();
     let record = NewUserRecord {
         id: uuid::Uuid::now_v7().to_string(),
         username: account.username.as_str().to_owned(),

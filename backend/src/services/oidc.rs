@@ -104,7 +104,7 @@ pub async fn link(
     }
     match state
         .store
-        .link_identity(&identity_record(user_id, identity))
+        .link_identity(&identity_record(user_id, identity, state.clock.now()))
         .await
     {
         Ok(()) => {
@@ -170,11 +170,7 @@ async fn create_account(
     let local_part = email.as_str().split('@').next().unwrap_or_default();
     let hint = identity.preferred_username.as_deref().unwrap_or(local_part);
     let base = Username::from_hint(hint, rules);
-    let created_at = state
-        .clock
-        .now()
-        .replace_nanosecond(0)
-        .unwrap_or_else(|_| state.clock.now());
+    let created_at = state.clock.now();
     for attempt in 1..=NUMBERED_NAMES + 1 {
         let username = match attempt {
             1 => base.clone(),
@@ -205,7 +201,7 @@ async fn create_account(
         };
         match state
             .store
-            .create_user_with_identity(&record, &identity_record(&record.id, identity))
+            .create_user_with_identity(&record, &identity_record(&record.id, identity, created_at))
             .await
         {
             Ok(()) => {}
@@ -240,7 +236,11 @@ async fn create_account(
     .into())
 }
 
-fn identity_record(user_id: &str, identity: &ExternalIdentity) -> IdentityRecord {
+fn identity_record(
+    user_id: &str,
+    identity: &ExternalIdentity,
+    linked_at: OffsetDateTime,
+) -> IdentityRecord {
     IdentityRecord {
         id: uuid::Uuid::now_v7().to_string(),
         user_id: user_id.to_owned(),
@@ -248,8 +248,6 @@ fn identity_record(user_id: &str, identity: &ExternalIdentity) -> IdentityRecord
         issuer: identity.issuer.clone(),
         subject: identity.subject.clone(),
         email: identity.email.clone(),
-        linked_at: OffsetDateTime::now_utc()
-            .replace_nanosecond(0)
-            .unwrap_or_else(|_| OffsetDateTime::now_utc()),
+        linked_at,
     }
 }

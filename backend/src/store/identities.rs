@@ -161,10 +161,11 @@ macro_rules! impl_identities {
                 // lock (SQLite) before anything is counted.
                 let has_password: Option<bool> = sqlx::query_scalar(
                     "UPDATE users SET updated_at = $1 WHERE id = $2 \
-                     RETURNING password_hash <> ''",
+                     RETURNING password_hash <> $3",
                 )
                 .bind(to_db(now))
                 .bind(user_id)
+                .bind($crate::store::users::NO_PASSWORD)
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some(has_password) = has_password else {

@@ -1,17 +1,17 @@
 //! `/auth/*`: sign-up, sign-in, sign-out and the published policy.
 
 use super::error::{accepted, Accepted, ApiError, ApiJson, ErrorBody};
-use super::extract::{session, Caller, Client, SessionUser};
+use super::extract::{language, session, Caller, Client, SessionUser};
 use app::api::session as browser_session;
 use axum::extract::State;
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::Json;
 use backend::services::{accounts, codes, credentials, email, grants, oidc, passwords, recovery};
 use backend::AppState;
 use domain::{
-    pick_language, AuthMethods, AuthRules, GeneratedPassword, PasswordResetInput, RegisterInput,
-    Secret, SignUrlInput, SignedUrl, Ticket, TicketCheck, User,
+    AuthMethods, AuthRules, GeneratedPassword, PasswordResetInput, RegisterInput, Secret,
+    SignUrlInput, SignedUrl, Ticket, TicketCheck, User,
 };
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -44,13 +44,7 @@ pub async fn register(
     parts: Parts,
     ApiJson(input): ApiJson<RegisterInput>,
 ) -> Result<(StatusCode, Json<User>), ApiError> {
-    let language = pick_language(
-        parts
-            .headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    );
-    let user = accounts::register(&state, &input, language).await?;
+    let user = accounts::register(&state, &input, language(&parts)).await?;
     browser_session::sign_in_if_allowed(&state, &session(&parts)?, &user, &client).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }

@@ -112,6 +112,16 @@ pub fn session(parts: &Parts) -> Result<Session, ApiError> {
         .ok_or_else(|| ApiError(internal_error("session layer missing")))
 }
 
+/// The language of ours the request's `Accept-Language` prefers (for a new account).
+pub fn language(parts: &Parts) -> &'static str {
+    domain::pick_language(
+        parts
+            .headers
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|value| value.to_str().ok()),
+    )
+}
+
 /// Who is calling (the client-info middleware puts it on every request).
 pub struct Client(pub ClientInfo);
 

@@ -8,7 +8,7 @@
 //! a link), with nothing signed in.
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::{session, Client};
+use super::extract::{language, session, Client};
 use app::api::session as browser_session;
 use axum::extract::{Path, Query, State};
 use axum::http::request::Parts;
@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use backend::oidc::{PendingSignIn, FLOW_LIFETIME};
 use backend::services::oidc::{self, Refusal};
 use backend::{internal_error, AppState, ClientInfo};
-use domain::{local_path, pick_language, AppError, ProviderProblem};
+use domain::{local_path, AppError, ProviderProblem};
 use serde::Deserialize;
 use tower_cookies::cookie::SameSite;
 use tower_cookies::{Cookie, Cookies};
@@ -61,11 +61,7 @@ pub async fn login(
     }
     let signed_in = browser_session::current_user(&state, &session(&parts)?).await?;
     let link_to = signed_in.map(|user| user.id);
-    let back = if link_to.is_some() {
-        ACCOUNT_PAGE
-    } else {
-        LOGIN_PAGE
-    };
+    let back = back_page(&link_to);
     // Another site could start a link after signing the browser in to the provider as
     // someone else; a browser says where a navigation comes from.
     if link_to.is_some() && from_another_site(&parts) {
@@ -129,18 +125,17 @@ pub async fn callback(
             ProviderProblem::WrongState,
         )));
     };
-    let back = if pending.link_to.is_some() {
-        ACCOUNT_PAGE
-    } else {
-        LOGIN_PAGE
-    };
-    let language = pick_language(
-        parts
-            .headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    );
-    match finish(&state, &session, &client, &pending, &answer, language).await {
+    let back = back_page(&pending.link_to);
+    match finish(
+        &state,
+        &session,
+        &client,
+        &pending,
+        &answer,
+        language(&parts),
+    )
+    .await
+    {
         Ok(to) => Ok(found(&to)),
         Err(Refusal::Problem(problem)) => {
             tracing::info!(%provider, problem = problem.as_str(), "sign-in through a provider refused");
@@ -228,6 +223,15 @@ fn flow_cookie(state: &AppState, sealed: String) -> Cookie<'static> {
         .same_site(SameSite::Lax)
         .max_age(FLOW_LIFETIME)
         .build()
+}
+
+/// The page a sign-in comes back to when it fails: the account page for a link.
+fn back_page(link_to: &Option<String>) -> &'static str {
+    if link_to.is_some() {
+        ACCOUNT_PAGE
+    } else {
+        LOGIN_PAGE
+    }
 }
 
 fn problem_page(page: &str, problem: ProviderProblem) -> String {

@@ -29,7 +29,13 @@ pub fn ProviderLink(
     verb: &'static str,
 ) -> impl IntoView {
     let href = match next {
-        Some(next) => format!("{}?next={}", provider.login_url, encode(&next)),
+        Some(next) => format!(
+            "{}?{}",
+            provider.login_url,
+            form_urlencoded::Serializer::new(String::new())
+                .append_pair("next", &next)
+                .finish()
+        ),
         None => provider.login_url,
     };
     let label = if provider.available {
@@ -48,16 +54,4 @@ pub fn ProviderAlert(problem: String) -> impl IntoView {
     ProviderProblem::parse(&problem).map(|problem| {
         view! { <p class="alert error" role="alert" data-testid="provider-alert">{problem.message()}</p> }
     })
-}
-
-/// `text` as a query value.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                (byte as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }
